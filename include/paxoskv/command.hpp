@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paxoskv {
+
+enum class Op : std::uint8_t { noop, put, append, del, tag };
+
+// The wire and file spelling of an operation: "no-op", "put", "append", "delete", "tag".
+std::string_view op_name(Op op);
+std::optional<Op> op_from_name(std::string_view name);
+
+// Who asked for a command: a client id and that client's sequence number. The state
+// machine applies each (client, seq) at most once, so retries are harmless.
+struct RequestId {
+  std::uint64_t client = 0;
+  std::uint64_t seq = 0;
+  auto operator<=>(const RequestId&) const = default;
+};
+
+// One entry of the replicated log.
+struct Command {
+  Op op = Op::noop;
+  std::string key;
+  std::string value;
+  RequestId id;  // {0, 0} for a no-op
+
+  bool operator==(const Command&) const = default;
+  static Command noop() { return {}; }
+};
+
+}  // namespace paxoskv

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+// Every bound of the system, in one place.
+namespace paxoskv::limits {
+
+inline constexpr std::size_t max_key_bytes = 256;
+inline constexpr std::size_t max_value_bytes = 8192;
+// Largest datagram a site sends or accepts. Below the 65,507-byte UDP payload limit of IPv4.
+inline constexpr std::size_t max_datagram_bytes = 60000;
+// Payload budget for the entries packed into one accept, commit or catch-up reply; leaves room
+// for the envelope and for JSON escaping growth.
+inline constexpr std::size_t max_entries_bytes = 24000;
+// Slots a leader may have proposed but not yet decided (pipelining window).
+inline constexpr std::uint64_t max_inflight_slots = 256;
+// Commands a leader packs into a single accept message.
+inline constexpr std::size_t max_batch_commands = 64;
+// Client ids are below 2^53 so they survive any JSON reader as numbers.
+inline constexpr std::uint64_t max_client_id = (std::uint64_t{1} << 53) - 1;
+// Attempts a site makes for one shell command before reporting failure.
+inline constexpr int max_request_attempts = 3;
+
+}  // namespace paxoskv::limits

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "paxoskv/ballot.hpp"
+#include "paxoskv/command.hpp"
+
+namespace paxoskv {
+
+// Half-open slot ranges throughout: `decided_end` is the first slot not known decided,
+// i.e. every slot below it is decided and known to the sender.
+
+struct SlotCommand {
+  Slot slot = 0;
+  Command command;
+  bool operator==(const SlotCommand&) const = default;
+};
+
+struct AcceptedEntry {
+  Slot slot = 0;
+  Ballot ballot;
+  Command command;
+  bool operator==(const AcceptedEntry&) const = default;
+};
+
+// Phase 1a: the sender asks for a promise on every slot from `from` on.
+struct Prepare {
+  Ballot ballot;
+  Slot from = 0;
+};
+
+// Phase 1b. `accepted` holds what the acceptor accepted in slots >= max(from, decided_end);
+// slots below the acceptor's `decided_end` are decided and must be learned, not proposed.
+struct Promise {
+  Ballot ballot;
+  Slot decided_end = 0;
+  std::vector<AcceptedEntry> accepted;
+};
+
+// Phase 2a, for a batch of slots.
+struct Accept {
+  Ballot ballot;
+  Slot decided_end = 0;  // the leader's, so followers notice what they miss
+  std::vector<SlotCommand> entries;
+};
+
+// Phase 2b.
+struct Ack {
+  Ballot ballot;
+  std::vector<Slot> slots;
+};
+
+// Rejection of a prepare or an accept: `ballot` is the higher ballot the acceptor promised.
+struct Nack {
+  Ballot ballot;
+};
+
+// The decided values of some slots.
+struct Commit {
+  Slot decided_end = 0;  // the sender's
+  std::vector<SlotCommand> entries;
+};
+
+// Sent by the leader every heartbeat interval, and at once when a read needs its leadership
+// confirmed; `probe` numbers the heartbeats of one leader.
+struct Heartbeat {
+  Ballot ballot;
+  Slot decided_end = 0;
+  std::uint64_t probe = 0;
+};
+
+// Answer to a heartbeat: `promised` is the acceptor's promised ballot. The leader's
+// leadership is confirmed by a quorum that answers with its own ballot.
+struct HeartbeatReply {
+  Ballot promised;
+  std::uint64_t probe = 0;
+  Slot decided_end = 0;
+};
+
+struct CatchupRequest {
+  Slot from = 0;
+};
+
+// Decided slots from `entries.front().slot` on, as many as fit one datagram.
+struct CatchupReply {
+  Slot decided_end = 0;  // the sender's
+  std::vector<SlotCommand> entries;
+};
+
+// A command a site hands to the leader for proposal.
+struct Forward {
+  Command command;
+};
+
+// A site asks the leader where a linearizable read must wait: the leader confirms it still
+// leads, then answers with `read_end`, its next unassigned slot.
+struct ReadIndexRequest {
+  std::uint64_t read_id = 0;
+};
+
+struct ReadIndexReply {
+  std::uint64_t read_id = 0;
+  Slot read_end = 0;
+};
+
+using MessageBody = std::variant<Prepare, Promise, Accept, Ack, Nack, Commit, Heartbeat,
+                                 HeartbeatReply, CatchupRequest, CatchupReply, Forward,
+                                 ReadIndexRequest, ReadIndexReply>;
+
+struct Message {
+  SiteId from = 0;
+  MessageBody body;
+};
+
+// A message on its way: to one site.
+struct Envelope {
+  SiteId to = 0;
+  Message message;
+};
+
+// The `type` field on the wire: "prepare", "promise", "accept", "ack", "nack", "commit",
+// "heartbeat", "heartbeat_reply", "catchup_request", "catchup_reply", "forward",
+// "read_index_request", "read_index_reply".
+const char* type_name(const MessageBody& body);
+
+}  // namespace paxoskv

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "paxoskv/cluster.hpp"
+#include "paxoskv/ready.hpp"
+
+namespace paxoskv {
+
+// Milliseconds on a monotonic clock; the core never reads a clock, it is told the time.
+using TimeMs = std::int64_t;
+
+struct ReplicaOptions {
+  TimeMs heartbeat_interval_ms = 50;
+  // A follower that hears nothing from the leader for a random time in [min, 2*min) campaigns.
+  TimeMs election_timeout_ms = 300;
+  // Unanswered prepares, accepts and catch-up requests are sent again after this long.
+  TimeMs retransmit_ms = 100;
+  // One attempt of a submitted command; after limits::max_request_attempts it fails.
+  TimeMs request_attempt_ms = 2000;
+};
+
+// What `print status` shows.
+struct ReplicaStatus {
+  SiteId self = 0;
+  std::optional<SiteId> leader;
+  Ballot ballot;         // the highest ballot this site has promised or led with
+  bool is_leader = false;
+  Slot decided_end = 0;  // slots below are decided here
+  Slot applied_end = 0;  // slots below are applied to the map
+  Slot compacted_end = 0;
+  std::vector<SiteId> peers_up;  // heard from within the last election timeout
+};
+
+class KvStore;
+class ReplicaImpl;
+
+// One site's consensus core: acceptor, proposer/leader, learner and the key-value state
+// machine. Deterministic and free of I/O: it takes messages, ticks and submissions, and
+// hands back a Ready of what to persist, send and report. The site and the simulator are
+// its two drivers.
+class Replica {
+ public:
+  Replica(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t rng_seed);
+  ~Replica();
+  Replica(Replica&&) noexcept;
+  Replica& operator=(Replica&&) noexcept;
+
+  // Recovery, before any input: the durable acceptor state and the decided log.
+  void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+               const std::vector<LogEntry>& log, TimeMs now);
+
+  void step(const Message& message, TimeMs now);
+  void tick(TimeMs now);
+  // A write (put/append/delete/tag) with its request id set; completes through Ready.
+  void submit(const Command& command, TimeMs now);
+  // A linearizable read of `key`; completes through Ready.
+  void submit_read(RequestId id, const std::string& key, TimeMs now);
+
+  // Everything produced since the last call.
+  Ready take_ready();
+
+  const std::vector<LogEntry>& log() const;
+  const std::map<std::string, std::string>& kv() const;
+  ReplicaStatus status() const;
+
+ private:
+  std::unique_ptr<ReplicaImpl> impl_;
+};
+
+}  // namespace paxoskv

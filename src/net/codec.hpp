@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "paxoskv/cluster.hpp"
+#include "paxoskv/message.hpp"
+
+namespace paxoskv::net {
+
+// Wire format: one JSON object per datagram, {"type": ..., "from": SITE_NAME, ...fields}.
+// Field names follow the structs of paxoskv/message.hpp (ballots as [round, site], commands
+// with their fields merged into the entry object as in core/json_form.hpp). Example:
+//   {"type":"accept","from":"alpha","ballot":[3,0],"decided_end":12,
+//    "entries":[{"slot":12,"op":"put","key":"k","value":"v","client":7,"seq":3}]}
+std::string encode(const Message& message, const Cluster& cluster);
+
+// Why a datagram was refused, for the counters and the debug log.
+struct DecodeError {
+  std::string what;
+};
+
+// Never throws: anything that is not a well-formed message of a known type from a site of
+// the cluster (unknown `from`, bad field types, ballots naming unknown sites, oversize) is a
+// DecodeError.
+std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster);
+
+// One line for the trace log, e.g. "prepare(from=4, ballot=7.2)".
+std::string describe(const MessageBody& body);
+
+}  // namespace paxoskv::net

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "paxoskv/cluster.hpp"
+#include "paxoskv/message.hpp"
+
+namespace paxoskv::net {
+
+// Counters of datagrams that were refused, for `print status`.
+struct DropCounters {
+  std::uint64_t malformed = 0;       // did not decode
+  std::uint64_t unknown_sender = 0;  // source endpoint is not the endpoint of `from`
+  std::uint64_t link_failed = 0;     // dropped by faillink
+};
+
+// Owns the site's UDP socket (in the style of Asio's async UDP echo server). Receives
+// datagrams, decodes them, checks the sender's endpoint against the hosts file and hands
+// each good message to `on_message`; after draining everything already queued on the socket
+// it calls `on_batch_end`, so the site can persist and answer a whole batch at once.
+class UdpTransport {
+ public:
+  using MessageHandler = std::function<void(const Message&)>;
+  using BatchEndHandler = std::function<void()>;
+
+  // Resolves every site's endpoint and binds this site's. Throws std::runtime_error with a
+  // message for the user if the endpoint cannot be bound.
+  UdpTransport(boost::asio::io_context& io, const Cluster& cluster, SiteId self);
+
+  void start(MessageHandler on_message, BatchEndHandler on_batch_end);
+  void send(const Envelope& envelope);
+  void close();
+
+  // `faillink SITE` / `fixlink SITE`: drop all traffic to and from SITE.
+  void set_link_failed(SiteId site, bool failed);
+  bool link_failed(SiteId site) const { return link_failed_.at(site); }
+
+  const DropCounters& drops() const { return drops_; }
+
+ private:
+  void do_receive();
+  void handle_datagram(std::size_t bytes);
+
+  const Cluster& cluster_;
+  SiteId self_;
+  boost::asio::ip::udp::socket socket_;
+  std::vector<boost::asio::ip::udp::endpoint> endpoints_;
+  std::vector<bool> link_failed_;
+  std::vector<char> buffer_;
+  boost::asio::ip::udp::endpoint sender_;
+  MessageHandler on_message_;
+  BatchEndHandler on_batch_end_;
+  DropCounters drops_;
+};
+
+}  // namespace paxoskv::net

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "paxoskv/message.hpp"
+#include "storage/json_array_file.hpp"
+
+namespace paxoskv::storage {
+
+// DIR/SITE_state.json: the acceptor's promised ballot and its accepted (ballot, command) for
+// every slot not yet known decided. Records are appended; on open they are folded (the
+// highest promise, the last accepted per slot). When dead records dominate, the file is
+// rewritten atomically with only the live ones.
+//
+//   {"site":"alpha","records":[
+//   {"promised":[3,1]}
+//   ,{"slot":5,"ballot":[3,1],"op":"put","key":"k","value":"v","client":7,"seq":2}
+//   ]}
+class AcceptorStore {
+ public:
+  // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt.
+  AcceptorStore(const std::filesystem::path& dir, const std::string& site);
+
+  Ballot promised() const { return promised_; }
+  const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
+
+  // Appends records; durable only after sync().
+  void record(std::optional<Ballot> promised, const std::vector<AcceptedEntry>& accepted);
+  // Slots below `decided_end` are in the durable log: their records are dead.
+  void forget_below(Slot decided_end);
+  void sync();
+
+ private:
+  void maybe_compact();
+
+  JsonArrayFile file_;
+  Ballot promised_;
+  std::map<Slot, AcceptedEntry> accepted_;
+  std::size_t record_count_ = 0;
+};
+
+}  // namespace paxoskv::storage

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace paxoskv::storage {
+
+// A file that is always one valid JSON document and yet grows by appending:
+//
+//   {"site":"alpha","<array key>":[
+//   {...first element...}
+//   ,{...next element...}
+//   ]}
+//
+// One element per line. An append overwrites the closing "]}\n" with ",{...}\n]}\n" using
+// pwrite at the end, so its cost does not depend on the file size. A crash can tear only the
+// last write; on open, a tail that does not parse (with no valid element after it) is cut off
+// and the closing brackets restored. A bad line followed by good ones is corruption, not a
+// torn tail: open() throws StorageError naming the file and the line.
+class JsonArrayFile {
+ public:
+  JsonArrayFile() = default;
+  JsonArrayFile(const JsonArrayFile&) = delete;
+  JsonArrayFile& operator=(const JsonArrayFile&) = delete;
+  JsonArrayFile(JsonArrayFile&&) noexcept;
+  JsonArrayFile& operator=(JsonArrayFile&&) noexcept;
+  ~JsonArrayFile();
+
+  // Opens `path`, creating it (atomically: temp file, fsync, rename, fsync dir) if absent.
+  // Checks that the header names `site` and `array_key`. Returns the elements in order.
+  std::vector<boost::json::object> open(const std::filesystem::path& path, const std::string& site,
+                                        const std::string& array_key);
+
+  void append(const std::vector<boost::json::object>& elements);
+  void sync();  // fsync
+  // Replaces the whole file atomically with `elements` (temp file, fsync, rename, fsync dir).
+  void rewrite(const std::vector<boost::json::object>& elements);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string site_;
+  std::string array_key_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;    // bytes in the file, closing brackets included
+  std::size_t elements_ = 0;  // so the first element gets no leading comma
+};
+
+}  // namespace paxoskv::storage
