@@ -34,10 +34,14 @@ struct Prepare {
 
 // Phase 1b. `accepted` holds what the acceptor accepted in slots >= max(from, decided_end);
 // slots below the acceptor's `decided_end` are decided and must be learned, not proposed.
+// A promise too large for one datagram comes in `parts` pieces numbered by `part`; it counts
+// only once every piece has arrived.
 struct Promise {
   Ballot ballot;
   Slot decided_end = 0;
   std::vector<AcceptedEntry> accepted;
+  std::uint32_t part = 0;
+  std::uint32_t parts = 1;
 };
 
 // Phase 2a, for a batch of slots.
@@ -106,9 +110,9 @@ struct ReadIndexReply {
   Slot read_end = 0;
 };
 
-using MessageBody = std::variant<Prepare, Promise, Accept, Ack, Nack, Commit, Heartbeat,
-                                 HeartbeatReply, CatchupRequest, CatchupReply, Forward,
-                                 ReadIndexRequest, ReadIndexReply>;
+using MessageBody =
+    std::variant<Prepare, Promise, Accept, Ack, Nack, Commit, Heartbeat, HeartbeatReply,
+                 CatchupRequest, CatchupReply, Forward, ReadIndexRequest, ReadIndexReply>;
 
 struct Message {
   SiteId from = 0;

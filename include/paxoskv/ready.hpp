@@ -13,7 +13,7 @@ namespace paxoskv {
 struct Completion {
   RequestId id;
   bool ok = false;
-  std::string reason;                // why it failed, for the user
+  std::string reason;  // why it failed, for the user
   bool is_read = false;
   std::optional<std::string> value;  // a read's result; nullopt is null
 };

@@ -29,7 +29,7 @@ struct ReplicaOptions {
 struct ReplicaStatus {
   SiteId self = 0;
   std::optional<SiteId> leader;
-  Ballot ballot;         // the highest ballot this site has promised or led with
+  Ballot ballot;  // the highest ballot this site has promised or led with
   bool is_leader = false;
   Slot decided_end = 0;  // slots below are decided here
   Slot applied_end = 0;  // slots below are applied to the map

@@ -6,7 +6,9 @@ namespace paxoskv::json_form {
 
 namespace json = boost::json;
 
-boost::json::array ballot_to_json(Ballot b) { return json::array{b.round, b.site}; }
+boost::json::array ballot_to_json(Ballot b) {
+  return json::array{b.round, b.site};
+}
 
 std::string read_u64(const json::object& o, std::string_view field, std::uint64_t& out) {
   const json::value* v = o.if_contains(field);

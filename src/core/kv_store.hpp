@@ -1,0 +1,44 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "paxoskv/command.hpp"
+
+namespace paxoskv {
+
+// The outcome of applying one decided command.
+struct ApplyResult {
+  bool ok = true;
+  std::string reason;      // why a command had no effect ("key exists")
+  bool duplicate = false;  // its (client, seq) was applied before: skipped
+};
+
+// The replicated state machine: the key-value map plus, per client, the last sequence number
+// applied and its result, so a command that reaches the log twice (a retry) acts once.
+class KvStore {
+ public:
+  ApplyResult apply(const Command& command);
+
+  std::optional<std::string> get(const std::string& key) const;
+  // True when this request, or a later one of its client, has been applied.
+  bool already_applied(RequestId id) const;
+  const std::map<std::string, std::string>& map() const { return map_; }
+
+ private:
+  ApplyResult execute(const Command& command);
+
+  struct ClientRecord {
+    std::uint64_t last_seq = 0;
+    ApplyResult last_result;
+  };
+
+  std::map<std::string, std::string> map_;
+  std::set<std::string> ever_set_;  // for tag: "only if KEY was never set"
+  std::unordered_map<std::uint64_t, ClientRecord> clients_;
+};
+
+}  // namespace paxoskv

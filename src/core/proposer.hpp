@@ -1,0 +1,109 @@
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "core/learner.hpp"
+#include "core/outbox.hpp"
+#include "paxoskv/cluster.hpp"
+#include "paxoskv/replica.hpp"
+
+namespace paxoskv {
+
+// A read whose leadership check has passed: it may be served once slots below `read_end`
+// are applied.
+struct ConfirmedRead {
+  SiteId requester = 0;
+  std::uint64_t read_id = 0;
+  Slot read_end = 0;
+};
+
+// The proposer role: a follower, a candidate running phase 1 for every slot from some index
+// on, or the leader running phase 2 only, with a bounded window of slots in flight.
+class Proposer {
+ public:
+  enum class Phase { follower, candidate, leader };
+
+  Proposer(const Cluster& cluster, SiteId self, const ReplicaOptions& options);
+
+  Phase phase() const { return phase_; }
+  bool is_leader() const { return phase_ == Phase::leader; }
+  Ballot ballot() const { return ballot_; }
+  Slot next_slot() const { return next_slot_; }
+
+  // Phase 1 with a fresh ballot of round `round`, for every slot from `from` on.
+  void campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out);
+  // True when this promise completed phase 1 and made this site the leader.
+  bool on_promise(SiteId from, const Promise& promise, const Learner& learner, TimeMs now);
+  void on_ack(SiteId from, const Ack& ack, Learner& learner, std::vector<LogEntry>& decided);
+  void on_heartbeat_reply(SiteId from, const HeartbeatReply& reply,
+                          std::vector<ConfirmedRead>& confirmed);
+  // A higher ballot exists: stop proposing. Returns the commands that were waiting for a slot,
+  // so the caller can hand them to the new leader.
+  std::vector<Command> step_down();
+
+  // Leader only: queue a command for the next free slot (a command already queued or in
+  // flight is not queued twice).
+  void propose(const Command& command);
+  // Leader only: a read that must see every slot assigned so far.
+  void add_read(SiteId requester, std::uint64_t read_id);
+
+  // Sends what the last inputs produced: accepts for new slots, commits for decided ones,
+  // and a heartbeat at once when reads wait for a leadership check.
+  void flush(TimeMs now, const Learner& learner, Outbox& out);
+  // Heartbeats, and retransmission of unanswered prepares and accepts.
+  void tick(TimeMs now, const Learner& learner, Outbox& out);
+
+ private:
+  struct PromiseParts {
+    Slot decided_end = 0;
+    std::uint32_t parts = 0;
+    std::set<std::uint32_t> received;
+    std::vector<AcceptedEntry> accepted;
+    bool complete() const { return parts > 0 && received.size() == parts; }
+  };
+  struct InFlight {
+    Command command;
+    std::set<SiteId> acks;
+    TimeMs sent_at = 0;
+    bool sent = false;
+  };
+  struct PendingRead {
+    ConfirmedRead read;
+    std::uint64_t probe = 0;  // confirmed by a quorum answering this heartbeat or a later one
+  };
+
+  void become_leader(const Learner& learner, TimeMs now);
+  void fill_window();
+  void send_heartbeat(const Learner& learner, Outbox& out);
+  void confirm_reads(std::vector<ConfirmedRead>& confirmed);
+  std::size_t voters_at_probe(std::uint64_t probe) const;
+
+  const Cluster& cluster_;
+  SiteId self_;
+  ReplicaOptions options_;
+  Phase phase_ = Phase::follower;
+  Ballot ballot_;
+
+  // candidate
+  Slot prepare_from_ = 0;
+  TimeMs prepare_sent_at_ = 0;
+  std::map<SiteId, PromiseParts> promises_;
+
+  // leader
+  Slot next_slot_ = 0;
+  std::map<Slot, InFlight> in_flight_;
+  std::deque<Command> queue_;
+  std::set<RequestId> proposed_;  // ids queued or in flight
+  std::vector<SlotCommand> newly_decided_;
+  TimeMs now_ = 0;
+  TimeMs heartbeat_sent_at_ = 0;
+  std::uint64_t probe_ = 0;
+  bool probe_wanted_ = false;
+  std::map<SiteId, std::uint64_t> acked_probe_;
+  std::vector<PendingRead> reads_;
+};
+
+}  // namespace paxoskv

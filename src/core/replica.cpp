@@ -1,0 +1,422 @@
+#include "paxoskv/replica.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+#include "core/entry_packing.hpp"
+#include "core/replica_impl.hpp"
+
+namespace paxoskv {
+
+namespace {
+constexpr TimeMs kNever = std::numeric_limits<TimeMs>::min() / 2;
+}  // namespace
+
+ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t seed)
+    : cluster_(std::move(cluster)),
+      self_(self),
+      options_(options),
+      rng_(seed),
+      out_(cluster_, self_, ready_),
+      proposer_(cluster_, self_, options_),
+      last_heard_(cluster_.size(), kNever) {
+  assert(self_ < cluster_.size());
+  reset_election_timer();
+}
+
+void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+                          const std::vector<LogEntry>& log, TimeMs now) {
+  now_ = now;
+  acceptor_.restore(promised, accepted);
+  learner_.restore(log);
+  for (const LogEntry& e : log) kv_.apply(e.command);
+  note_ballot(promised);
+  for (const AcceptedEntry& e : accepted) note_ballot(e.ballot);
+  reset_election_timer();
+}
+
+// ---- inputs ----
+
+void ReplicaImpl::step(const Message& message, TimeMs now) {
+  now_ = now;
+  if (message.from >= cluster_.size()) return;
+  last_heard_[message.from] = now;
+  std::visit([&](const auto& body) { on(message.from, body); }, message.body);
+  after_input();
+}
+
+void ReplicaImpl::tick(TimeMs now) {
+  now_ = now;
+  proposer_.tick(now, learner_, out_);
+  maybe_campaign();
+  expire_requests();
+  after_input();
+}
+
+void ReplicaImpl::submit(const Command& command, TimeMs now) {
+  assert(command.op != Op::noop && command.id.client != 0);
+  now_ = now;
+  writes_[command.id] = PendingWrite{command, Request{1, now + options_.request_attempt_ms, {}}};
+  after_input();
+}
+
+void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) {
+  now_ = now;
+  reads_[next_read_id_++] =
+      PendingRead{id, key, Request{1, now + options_.request_attempt_ms, {}}, std::nullopt};
+  after_input();
+}
+
+Ready ReplicaImpl::take_ready() {
+  Ready r = std::move(ready_);
+  ready_ = Ready{};
+  return r;
+}
+
+void ReplicaImpl::after_input() {
+  route_requests();
+  proposer_.flush(now_, learner_, out_);
+  maybe_catch_up();
+  finish_reads();
+  acceptor_.forget_below(learner_.decided_end());
+}
+
+// ---- acceptor messages ----
+
+void ReplicaImpl::on(SiteId from, const Prepare& m) {
+  note_ballot(m.ballot);
+  if (!cluster_.is_voter(self_)) return;
+  std::vector<MessageBody> replies = acceptor_.on_prepare(m, learner_.decided_end(), ready_);
+  if (std::holds_alternative<Promise>(replies.front()) && from != self_) {
+    // Give the candidate we just promised time to win before campaigning ourselves.
+    last_leader_contact_ = now_;
+    step_down_if_outranked(m.ballot);
+  }
+  for (MessageBody& r : replies) out_.send(from, std::move(r));
+}
+
+void ReplicaImpl::on(SiteId from, const Accept& m) {
+  note_ballot(m.ballot);
+  observe_decided_end(from, m.decided_end);
+  if (!cluster_.is_voter(self_)) return;
+  MessageBody reply = acceptor_.on_accept(m, learner_.decided_end(), ready_);
+  if (std::holds_alternative<Ack>(reply)) heard_leader(m.ballot);
+  out_.send(from, std::move(reply));
+}
+
+// ---- proposer messages ----
+
+void ReplicaImpl::on(SiteId from, const Promise& m) {
+  observe_decided_end(from, m.decided_end);
+  if (proposer_.on_promise(from, m, learner_, now_)) became_leader();
+}
+
+void ReplicaImpl::on(SiteId from, const Ack& m) {
+  std::vector<LogEntry> decided;
+  proposer_.on_ack(from, m, learner_, decided);
+  apply(decided);
+}
+
+void ReplicaImpl::on(SiteId, const Nack& m) {
+  note_ballot(m.ballot);
+  step_down_if_outranked(m.ballot);
+}
+
+void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
+  note_ballot(m.promised);
+  observe_decided_end(from, m.decided_end);
+  step_down_if_outranked(m.promised);
+  std::vector<ConfirmedRead> confirmed;
+  proposer_.on_heartbeat_reply(from, m, confirmed);
+  serve_confirmed(confirmed);
+}
+
+void ReplicaImpl::on(SiteId from, const Forward& m) {
+  if (proposer_.is_leader() && !kv_.already_applied(m.command.id) && m.command.op != Op::noop &&
+      m.command.id.client != 0)
+    proposer_.propose(m.command);
+  (void)from;  // a follower drops it: the submitting site retries with the leader it knows
+}
+
+void ReplicaImpl::on(SiteId from, const ReadIndexRequest& m) {
+  if (proposer_.is_leader()) proposer_.add_read(from, m.read_id);
+}
+
+// ---- learner messages ----
+
+void ReplicaImpl::on(SiteId from, const Commit& m) {
+  observe_decided_end(from, m.decided_end);
+  learn(m.entries);
+}
+
+void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
+  note_ballot(m.ballot);
+  observe_decided_end(from, m.decided_end);
+  if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
+  out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end()});
+}
+
+void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {
+  const std::vector<LogEntry>& log = learner_.log();
+  CatchupReply reply{learner_.decided_end(), {}};
+  std::size_t bytes = 0;
+  for (Slot s = m.from; s < log.size(); ++s) {
+    bytes += wire_size(log[s].command);
+    if (!reply.entries.empty() && bytes > limits::max_entries_bytes) break;
+    reply.entries.push_back(SlotCommand{s, log[s].command});
+  }
+  out_.send(from, std::move(reply));
+}
+
+void ReplicaImpl::on(SiteId from, const CatchupReply& m) {
+  observe_decided_end(from, m.decided_end);
+  learn(m.entries);
+  // Keep pulling while the reply was useful and more is there.
+  if (!m.entries.empty() && learner_.decided_end() < m.decided_end) request_catch_up(from);
+}
+
+void ReplicaImpl::on(SiteId, const ReadIndexReply& m) {
+  auto it = reads_.find(m.read_id);
+  if (it != reads_.end() && !it->second.read_end) it->second.read_end = m.read_end;
+}
+
+// ---- leadership ----
+
+void ReplicaImpl::note_ballot(Ballot b) {
+  highest_round_ = std::max(highest_round_, b.round);
+}
+
+void ReplicaImpl::heard_leader(Ballot b) {
+  step_down_if_outranked(b);
+  if (b.site == self_ && !proposer_.is_leader()) return;  // an echo of an earlier leadership
+  leader_hint_ = b.site;
+  leader_ballot_ = b;
+  last_leader_contact_ = now_;
+}
+
+void ReplicaImpl::step_down_if_outranked(Ballot seen) {
+  if (proposer_.phase() == Proposer::Phase::follower || !(seen > proposer_.ballot())) return;
+  std::vector<Command> waiting = proposer_.step_down();
+  if (leader_hint_ == self_) leader_hint_.reset();
+  if (leader_hint_)
+    for (Command& c : waiting) out_.send(*leader_hint_, Forward{std::move(c)});
+}
+
+void ReplicaImpl::became_leader() {
+  leader_hint_ = self_;
+  leader_ballot_ = proposer_.ballot();
+  last_leader_contact_ = now_;
+}
+
+void ReplicaImpl::reset_election_timer() {
+  last_leader_contact_ = now_;
+  election_timeout_ = options_.election_timeout_ms +
+                      static_cast<TimeMs>(rng_() % static_cast<std::uint64_t>(std::max<TimeMs>(
+                                                       1, options_.election_timeout_ms)));
+}
+
+void ReplicaImpl::maybe_campaign() {
+  if (!cluster_.is_voter(self_) || proposer_.is_leader()) return;
+  if (now_ - last_leader_contact_ < election_timeout_) return;
+  std::uint64_t round =
+      std::max({highest_round_, acceptor_.promised().round, proposer_.ballot().round}) + 1;
+  leader_hint_.reset();
+  proposer_.campaign(round, learner_.decided_end(), now_, out_);
+  note_ballot(proposer_.ballot());
+  reset_election_timer();
+}
+
+std::optional<SiteId> ReplicaImpl::leader() const {
+  if (proposer_.is_leader()) return self_;
+  if (leader_hint_ && *leader_hint_ != self_) return leader_hint_;
+  return std::nullopt;
+}
+
+// ---- learning and applying ----
+
+void ReplicaImpl::learn(const std::vector<SlotCommand>& entries) {
+  std::vector<LogEntry> decided;
+  for (const SlotCommand& e : entries) learner_.learn(e.slot, e.command, decided);
+  apply(decided);
+}
+
+void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
+  for (const LogEntry& e : decided) {
+    ApplyResult result = kv_.apply(e.command);
+    if (e.command.op != Op::noop && !result.duplicate) ready_.kv_changed = true;
+    auto it = writes_.find(e.command.id);
+    if (e.command.op != Op::noop && it != writes_.end()) {
+      ready_.completions.push_back(Completion{e.command.id, result.ok, result.reason, false, {}});
+      writes_.erase(it);
+    }
+    ready_.decided.push_back(e);
+  }
+}
+
+void ReplicaImpl::observe_decided_end(SiteId from, Slot decided_end) {
+  if (decided_end > known_decided_end_) {
+    known_decided_end_ = decided_end;
+    known_decided_at_ = from;
+  }
+}
+
+void ReplicaImpl::maybe_catch_up() {
+  Slot have = learner_.decided_end();
+  if (have >= known_decided_end_) {
+    gap_target_ = 0;
+    return;
+  }
+  // In steady state a follower trails the leader's decided_end by the commits in flight.
+  // Ask for slots only when a decided_end we heard of is still not reached a while later.
+  if (gap_target_ == 0 || have >= gap_target_) {
+    gap_target_ = known_decided_end_;
+    gap_deadline_ = now_ + options_.retransmit_ms;
+    return;
+  }
+  if (now_ < gap_deadline_) return;
+  request_catch_up(known_decided_at_);
+  gap_target_ = known_decided_end_;
+  gap_deadline_ = now_ + options_.retransmit_ms;
+}
+
+void ReplicaImpl::request_catch_up(SiteId from) {
+  if (from == self_) return;
+  catch_up_sent_at_ = now_;
+  out_.send(from, CatchupRequest{learner_.decided_end()});
+}
+
+// ---- requests submitted at this site ----
+
+void ReplicaImpl::route_requests() {
+  for (auto& [id, w] : writes_) route(w.command, w.request);
+  for (auto& [read_id, r] : reads_)
+    if (!r.read_end) route(read_id, r);
+}
+
+void ReplicaImpl::route(const Command& command, Request& request) {
+  std::optional<SiteId> to = leader();
+  if (!to || request.routed_to == to) return;
+  request.routed_to = to;
+  if (*to == self_)
+    proposer_.propose(command);
+  else
+    out_.send(*to, Forward{command});
+}
+
+void ReplicaImpl::route(std::uint64_t read_id, PendingRead& read) {
+  std::optional<SiteId> to = leader();
+  if (!to || read.request.routed_to == to) return;
+  read.request.routed_to = to;
+  if (*to == self_)
+    proposer_.add_read(self_, read_id);
+  else
+    out_.send(*to, ReadIndexRequest{read_id});
+}
+
+void ReplicaImpl::expire_requests() {
+  auto expired = [&](Request& r) {
+    if (now_ < r.attempt_deadline) return false;
+    if (r.attempt >= limits::max_request_attempts) return true;
+    ++r.attempt;
+    r.attempt_deadline = now_ + options_.request_attempt_ms;
+    r.routed_to.reset();  // send again, to whoever leads now
+    return false;
+  };
+  const std::string reason =
+      "no quorum after " + std::to_string(limits::max_request_attempts) + " attempts";
+  for (auto it = writes_.begin(); it != writes_.end();) {
+    if (expired(it->second.request)) {
+      ready_.completions.push_back(Completion{it->first, false, reason, false, {}});
+      it = writes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (expired(it->second.request)) {
+      ready_.completions.push_back(Completion{it->second.id, false, reason, true, {}});
+      it = reads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ReplicaImpl::serve_confirmed(const std::vector<ConfirmedRead>& confirmed) {
+  for (const ConfirmedRead& c : confirmed) {
+    if (c.requester == self_) {
+      auto it = reads_.find(c.read_id);
+      if (it != reads_.end() && !it->second.read_end) it->second.read_end = c.read_end;
+    } else {
+      out_.send(c.requester, ReadIndexReply{c.read_id, c.read_end});
+    }
+  }
+}
+
+void ReplicaImpl::finish_reads() {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    const PendingRead& r = it->second;
+    if (r.read_end && *r.read_end <= learner_.decided_end()) {
+      ready_.completions.push_back(Completion{r.id, true, "", true, kv_.get(r.key)});
+      it = reads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// ---- introspection ----
+
+ReplicaStatus ReplicaImpl::status() const {
+  ReplicaStatus s;
+  s.self = self_;
+  s.leader = leader();
+  s.is_leader = proposer_.is_leader();
+  s.ballot = std::max(acceptor_.promised(), proposer_.ballot());
+  s.decided_end = learner_.decided_end();
+  s.applied_end = learner_.decided_end();
+  for (SiteId id = 0; id < cluster_.size(); ++id)
+    if (id != self_ && now_ - last_heard_[id] <= 2 * options_.election_timeout_ms)
+      s.peers_up.push_back(id);
+  return s;
+}
+
+// ---- the public facade ----
+
+Replica::Replica(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t rng_seed)
+    : impl_(std::make_unique<ReplicaImpl>(std::move(cluster), self, options, rng_seed)) {}
+Replica::~Replica() = default;
+Replica::Replica(Replica&&) noexcept = default;
+Replica& Replica::operator=(Replica&&) noexcept = default;
+
+void Replica::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+                      const std::vector<LogEntry>& log, TimeMs now) {
+  impl_->restore(promised, accepted, log, now);
+}
+void Replica::step(const Message& message, TimeMs now) {
+  impl_->step(message, now);
+}
+void Replica::tick(TimeMs now) {
+  impl_->tick(now);
+}
+void Replica::submit(const Command& command, TimeMs now) {
+  impl_->submit(command, now);
+}
+void Replica::submit_read(RequestId id, const std::string& key, TimeMs now) {
+  impl_->submit_read(id, key, now);
+}
+Ready Replica::take_ready() {
+  return impl_->take_ready();
+}
+const std::vector<LogEntry>& Replica::log() const {
+  return impl_->log();
+}
+const std::map<std::string, std::string>& Replica::kv() const {
+  return impl_->kv();
+}
+ReplicaStatus Replica::status() const {
+  return impl_->status();
+}
+
+}  // namespace paxoskv

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/acceptor.hpp"
+#include "core/kv_store.hpp"
+#include "core/learner.hpp"
+#include "core/proposer.hpp"
+#include "paxoskv/replica.hpp"
+
+namespace paxoskv {
+
+class ReplicaImpl {
+ public:
+  ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t seed);
+
+  void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+               const std::vector<LogEntry>& log, TimeMs now);
+  void step(const Message& message, TimeMs now);
+  void tick(TimeMs now);
+  void submit(const Command& command, TimeMs now);
+  void submit_read(RequestId id, const std::string& key, TimeMs now);
+  Ready take_ready();
+
+  const std::vector<LogEntry>& log() const { return learner_.log(); }
+  const std::map<std::string, std::string>& kv() const { return kv_.map(); }
+  ReplicaStatus status() const;
+
+ private:
+  // A command or read submitted here, until it completes.
+  struct Request {
+    int attempt = 1;
+    TimeMs attempt_deadline = 0;
+    std::optional<SiteId> routed_to;
+  };
+  struct PendingWrite {
+    Command command;
+    Request request;
+  };
+  struct PendingRead {
+    RequestId id;
+    std::string key;
+    Request request;
+    std::optional<Slot> read_end;
+  };
+
+  // One handler per message type.
+  void on(SiteId from, const Prepare& m);
+  void on(SiteId from, const Promise& m);
+  void on(SiteId from, const Accept& m);
+  void on(SiteId from, const Ack& m);
+  void on(SiteId from, const Nack& m);
+  void on(SiteId from, const Commit& m);
+  void on(SiteId from, const Heartbeat& m);
+  void on(SiteId from, const HeartbeatReply& m);
+  void on(SiteId from, const CatchupRequest& m);
+  void on(SiteId from, const CatchupReply& m);
+  void on(SiteId from, const Forward& m);
+  void on(SiteId from, const ReadIndexRequest& m);
+  void on(SiteId from, const ReadIndexReply& m);
+
+  void after_input();
+  void note_ballot(Ballot b);
+  void heard_leader(Ballot b);
+  void step_down_if_outranked(Ballot seen);
+  void became_leader();
+  void maybe_campaign();
+  void reset_election_timer();
+  void apply(const std::vector<LogEntry>& decided);
+  void learn(const std::vector<SlotCommand>& entries);
+  void observe_decided_end(SiteId from, Slot decided_end);
+  void maybe_catch_up();
+  void request_catch_up(SiteId from);
+  void route_requests();
+  void route(const Command& command, Request& request);
+  void route(std::uint64_t read_id, PendingRead& read);
+  void expire_requests();
+  void finish_reads();
+  void serve_confirmed(const std::vector<ConfirmedRead>& confirmed);
+  std::optional<SiteId> leader() const;
+
+  Cluster cluster_;
+  SiteId self_;
+  ReplicaOptions options_;
+  std::mt19937_64 rng_;
+  Ready ready_;
+  Outbox out_;
+  TimeMs now_ = 0;
+
+  Acceptor acceptor_;
+  Learner learner_;
+  KvStore kv_;
+  Proposer proposer_;
+
+  // What this site believes about leadership.
+  std::optional<SiteId> leader_hint_;
+  Ballot leader_ballot_;
+  TimeMs last_leader_contact_ = 0;
+  TimeMs election_timeout_ = 0;
+  std::uint64_t highest_round_ = 0;
+  std::vector<TimeMs> last_heard_;
+
+  // Catch-up: the highest decided_end another site reported, and who reported it.
+  Slot known_decided_end_ = 0;
+  SiteId known_decided_at_ = 0;
+  Slot gap_target_ = 0;  // a decided_end we expected to reach by gap_deadline_
+  TimeMs gap_deadline_ = 0;
+  TimeMs catch_up_sent_at_ = -1;
+
+  std::map<RequestId, PendingWrite> writes_;
+  std::map<std::uint64_t, PendingRead> reads_;
+  std::uint64_t next_read_id_ = 1;
+};
+
+}  // namespace paxoskv

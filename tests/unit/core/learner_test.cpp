@@ -1,0 +1,103 @@
+#include <boost/test/unit_test.hpp>
+
+#include "core/kv_store.hpp"
+#include "core/learner.hpp"
+#include "test_network.hpp"
+
+using namespace paxoskv;
+
+BOOST_AUTO_TEST_SUITE(learner)
+
+BOOST_AUTO_TEST_CASE(slots_join_the_log_strictly_in_order) {
+  Learner l;
+  std::vector<LogEntry> decided;
+  l.learn(2, test::put("k", "c", 1, 3), decided);
+  BOOST_TEST(decided.empty());
+  BOOST_TEST(l.decided_end() == 0u);
+  l.learn(0, test::put("k", "a", 1, 1), decided);
+  BOOST_REQUIRE_EQUAL(decided.size(), 1u);
+  BOOST_TEST(decided[0].slot == 0u);
+  l.learn(1, test::put("k", "b", 1, 2), decided);
+  BOOST_REQUIRE_EQUAL(decided.size(), 3u);
+  BOOST_TEST(decided[1].slot == 1u);
+  BOOST_TEST(decided[2].slot == 2u);
+  BOOST_TEST(l.decided_end() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(chain_hash_links_each_entry_to_the_previous) {
+  Learner l;
+  std::vector<LogEntry> decided;
+  l.learn(0, test::put("k", "a", 1, 1), decided);
+  l.learn(1, Command::noop(), decided);
+  BOOST_TEST((decided[0].hash == chain_hash(0, decided[0].command, genesis_hash)));
+  BOOST_TEST((decided[1].hash == chain_hash(1, Command::noop(), decided[0].hash)));
+  BOOST_TEST((l.head() == decided[1].hash));
+  BOOST_TEST(to_hex(l.head()).size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_different_value_for_a_slot_is_counted_as_conflict) {
+  Learner l;
+  std::vector<LogEntry> decided;
+  l.learn(0, test::put("k", "a", 1, 1), decided);
+  l.learn(0, test::put("k", "a", 1, 1), decided);
+  BOOST_TEST(l.conflicts() == 0u);
+  l.learn(0, test::put("k", "b", 1, 1), decided);
+  BOOST_TEST(l.conflicts() == 1u);
+  BOOST_TEST(l.log()[0].command.value == "a");
+}
+
+BOOST_AUTO_TEST_CASE(replica_applies_commits_that_arrive_out_of_order_in_slot_order) {
+  // The site learns slot 2 before slots 0 and 1 and applies 0, 1, 2.
+  test::TestNetwork net(3);
+  Replica& gamma = net.replicas[2];
+  auto commit = [&](Slot s, std::string value) {
+    gamma.step(Message{0, Commit{s + 1, {{s, test::put("k", value, 9, s + 1)}}}}, 0);
+    return gamma.take_ready();
+  };
+  Ready r2 = commit(2, "c");
+  BOOST_TEST(r2.decided.empty());
+  BOOST_TEST(gamma.kv().empty());
+  Ready r0 = commit(0, "a");
+  BOOST_REQUIRE_EQUAL(r0.decided.size(), 1u);
+  BOOST_TEST(gamma.kv().at("k") == "a");
+  Ready r1 = commit(1, "b");
+  BOOST_REQUIRE_EQUAL(r1.decided.size(), 2u);
+  BOOST_TEST(r1.decided[0].slot == 1u);
+  BOOST_TEST(r1.decided[1].slot == 2u);
+  BOOST_TEST(gamma.kv().at("k") == "c");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(kv_store)
+
+BOOST_AUTO_TEST_CASE(operations_and_exactly_once) {
+  KvStore kv;
+  BOOST_TEST(kv.apply(test::put("k", "a", 1, 1)).ok);
+  BOOST_TEST(kv.apply(Command{Op::append, "k", "b", {1, 2}}).ok);
+  BOOST_TEST(*kv.get("k") == "ab");
+  // The same (client, seq) again is a retry: skipped.
+  ApplyResult again = kv.apply(Command{Op::append, "k", "b", {1, 2}});
+  BOOST_TEST(again.duplicate);
+  BOOST_TEST(*kv.get("k") == "ab");
+  // An older seq of a client that moved on never takes effect.
+  BOOST_TEST(kv.apply(test::put("k", "stale", 1, 1)).duplicate);
+  BOOST_TEST(*kv.get("k") == "ab");
+  BOOST_TEST(kv.apply(Command{Op::append, "n", "x", {2, 1}}).ok);  // append to absent = put
+  BOOST_TEST(*kv.get("n") == "x");
+  BOOST_TEST(kv.apply(Command{Op::del, "n", "", {2, 2}}).ok);
+  BOOST_TEST(!kv.get("n"));
+}
+
+BOOST_AUTO_TEST_CASE(tag_only_sets_a_key_never_set) {
+  KvStore kv;
+  BOOST_TEST(kv.apply(Command{Op::tag, "t", "first", {1, 1}}).ok);
+  ApplyResult second = kv.apply(Command{Op::tag, "t", "second", {2, 1}});
+  BOOST_TEST(!second.ok);
+  BOOST_TEST(second.reason == "key exists");
+  BOOST_TEST(*kv.get("t") == "first");
+  kv.apply(Command{Op::del, "t", "", {1, 2}});
+  BOOST_TEST(!kv.apply(Command{Op::tag, "t", "third", {3, 1}}).ok);  // was set once
+}
+
+BOOST_AUTO_TEST_SUITE_END()

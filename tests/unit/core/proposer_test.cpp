@@ -1,0 +1,155 @@
+#include <boost/test/unit_test.hpp>
+
+#include "test_network.hpp"
+
+using namespace paxoskv;
+
+namespace {
+
+template <typename T>
+std::vector<std::pair<SiteId, T>> sent(const Ready& r) {
+  std::vector<std::pair<SiteId, T>> out;
+  for (const Envelope& e : r.messages)
+    if (const T* m = std::get_if<T>(&e.message.body)) out.emplace_back(e.to, *m);
+  return out;
+}
+
+// Ticks one replica until it campaigns; returns its prepare ballot.
+Ballot campaign(Replica& r, TimeMs& now) {
+  for (int i = 0; i < 200; ++i) {
+    now += 10;
+    r.tick(now);
+    Ready ready = r.take_ready();
+    auto prepares = sent<Prepare>(ready);
+    if (!prepares.empty()) return prepares[0].second.ballot;
+  }
+  BOOST_FAIL("no campaign");
+  return {};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(proposer)
+
+BOOST_AUTO_TEST_CASE(proposer_adopts_the_accepted_value_seen_in_promises) {
+  test::TestNetwork net(3);
+  Replica& alpha = net.replicas[0];
+  TimeMs now = 0;
+  Ballot b = campaign(alpha, now);
+  BOOST_TEST(b.site == 0u);
+
+  // alpha's own promise, and beta's promise that reports "theirs" accepted in slot 0.
+  alpha.step(Message{0, Promise{b, 0, {}, 0, 1}}, now);
+  alpha.submit(test::put("k", "mine", 7, 1), now);
+  BOOST_TEST(!alpha.status().is_leader);
+  Command theirs = test::put("k", "theirs", 8, 1);
+  alpha.step(Message{1, Promise{b, 0, {{0, Ballot{1, 2}, theirs}}, 0, 1}}, now);
+  BOOST_REQUIRE(alpha.status().is_leader);
+
+  Ready ready = alpha.take_ready();
+  std::map<Slot, Command> proposed;
+  for (auto& [to, accept] : sent<Accept>(ready))
+    for (const SlotCommand& e : accept.entries) proposed[e.slot] = e.command;
+  BOOST_REQUIRE(proposed.contains(0));
+  BOOST_TEST(proposed[0].value == "theirs");  // slot 0 keeps the value that may be chosen
+  BOOST_REQUIRE(proposed.contains(1));
+  BOOST_TEST(proposed[1].value == "mine");  // its own command goes to the next free slot
+}
+
+BOOST_AUTO_TEST_CASE(highest_ballot_wins_and_gaps_become_no_ops) {
+  test::TestNetwork net(3);
+  Replica& alpha = net.replicas[0];
+  TimeMs now = 0;
+  Ballot b = campaign(alpha, now);
+  alpha.step(Message{0, Promise{b, 0, {{3, Ballot{1, 1}, test::put("k", "low", 1, 1)}}, 0, 1}},
+             now);
+  alpha.step(Message{2, Promise{b, 0, {{3, Ballot{2, 2}, test::put("k", "high", 2, 1)}}, 0, 1}},
+             now);
+  BOOST_REQUIRE(alpha.status().is_leader);
+  std::map<Slot, Command> proposed;
+  for (auto& [to, accept] : sent<Accept>(alpha.take_ready()))
+    for (const SlotCommand& e : accept.entries) proposed[e.slot] = e.command;
+  BOOST_REQUIRE_EQUAL(proposed.size(), 4u);
+  for (Slot s = 0; s < 3; ++s) BOOST_TEST((proposed[s].op == Op::noop));
+  BOOST_TEST(proposed[3].value == "high");
+}
+
+BOOST_AUTO_TEST_CASE(nack_with_higher_ballot_makes_the_proposer_step_down) {
+  test::TestNetwork net(3);
+  net.run_for(2000);
+  auto leader = net.leader();
+  BOOST_REQUIRE(leader);
+  Ballot b = net.replicas[*leader].status().ballot;
+  net.replicas[*leader].step(
+      Message{(*leader + 1) % 3, Nack{Ballot{b.round + 5, (*leader + 1) % 3}}}, net.now);
+  BOOST_TEST(!net.replicas[*leader].status().is_leader);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster)
+
+BOOST_AUTO_TEST_CASE(three_sites_elect_one_leader_and_agree) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  auto leader = net.leader();
+  BOOST_REQUIRE(leader);
+  for (std::uint64_t i = 1; i <= 20; ++i)
+    net.replicas[i % 3].submit(
+        test::put("k" + std::to_string(i % 4), std::to_string(i), 100 + i % 3, i), net.now);
+  net.run_for(500);
+  std::size_t completed = 0;
+  for (auto& c : net.completions)
+    for (auto& done : c) completed += done.ok;
+  BOOST_TEST(completed == 20u);
+  for (const Replica& r : net.replicas) {
+    BOOST_TEST(r.log().size() == net.replicas[0].log().size());
+    BOOST_TEST((r.kv() == net.replicas[0].kv()));
+    BOOST_TEST((r.log().back().hash == net.replicas[0].log().back().hash));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reads_see_completed_writes_at_every_site) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  net.replicas[0].submit(test::put("k", "v1", 1, 1), net.now);
+  net.run_for(200);
+  for (SiteId s = 0; s < 3; ++s) net.replicas[s].submit_read(RequestId{50 + s, 1}, "k", net.now);
+  net.run_for(200);
+  for (SiteId s = 0; s < 3; ++s) {
+    const Completion* read = nullptr;
+    for (const Completion& c : net.completions[s])
+      if (c.is_read) read = &c;
+    BOOST_REQUIRE(read);
+    BOOST_TEST(read->ok);
+    BOOST_TEST(read->value.value_or("null") == "v1");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(without_a_quorum_a_write_fails_after_its_attempts) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  auto isolated = [](const Envelope& e) { return e.to != e.message.from; };  // all links cut
+  net.replicas[1].submit(test::put("k", "v", 1, 1), net.now);
+  net.run_for(7000, isolated);
+  BOOST_REQUIRE_EQUAL(net.completions[1].size(), 1u);
+  BOOST_TEST(!net.completions[1][0].ok);
+  BOOST_TEST(net.completions[1][0].reason == "no quorum after 3 attempts");
+}
+
+BOOST_AUTO_TEST_CASE(a_lagging_site_catches_up) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  SiteId leader = *net.leader();
+  SiteId lagging = (leader + 1) % 3;
+  auto cut = [&](const Envelope& e) { return e.to == lagging || e.message.from == lagging; };
+  for (std::uint64_t i = 1; i <= 30; ++i)
+    net.replicas[leader].submit(test::put("k", std::to_string(i), 5, i), net.now);
+  net.run_for(500, cut);
+  BOOST_TEST(net.replicas[lagging].log().size() < net.replicas[leader].log().size());
+  net.run_for(1000);
+  BOOST_TEST(net.replicas[lagging].log().size() == net.replicas[leader].log().size());
+  BOOST_TEST(net.replicas[lagging].kv().at("k") == "30");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
