@@ -15,6 +15,16 @@ namespace paxoskv {
 // Milliseconds on a monotonic clock; the core never reads a clock, it is told the time.
 using TimeMs = std::int64_t;
 
+// Known bugs the simulator's tests switch on to prove its checkers catch them. Never set
+// outside tests.
+enum class InjectedBug : std::uint8_t {
+  none,
+  forget_promise_on_restart,  // restore() drops the promised ballot
+  accept_below_promise,       // the acceptor accepts any ballot
+  ignore_promised_values,     // a new leader ignores values accepted in promises
+  apply_out_of_order,         // a decided slot is applied before the slots below it
+};
+
 struct ReplicaOptions {
   TimeMs heartbeat_interval_ms = 50;
   // A follower that hears nothing from the leader for a random time in [min, 2*min) campaigns.
@@ -23,6 +33,7 @@ struct ReplicaOptions {
   TimeMs retransmit_ms = 100;
   // One attempt of a submitted command; after limits::max_request_attempts it fails.
   TimeMs request_attempt_ms = 2000;
+  InjectedBug bug = InjectedBug::none;
 };
 
 // What `print status` shows.

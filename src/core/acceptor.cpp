@@ -10,7 +10,7 @@ void Acceptor::restore(Ballot promised, const std::vector<AcceptedEntry>& accept
   promised_ = promised;
   accepted_.clear();
   for (const AcceptedEntry& e : accepted) {
-    assert(e.ballot <= promised_);
+    assert(e.ballot <= promised_ || bug_ != InjectedBug::none);
     accepted_[e.slot] = e;
   }
 }
@@ -40,7 +40,8 @@ std::vector<MessageBody> Acceptor::on_prepare(const Prepare& prepare, Slot decid
 }
 
 MessageBody Acceptor::on_accept(const Accept& accept, Slot decided_end, Ready& out) {
-  if (accept.ballot < promised_) return Nack{promised_};
+  if (accept.ballot < promised_ && bug_ != InjectedBug::accept_below_promise)
+    return Nack{promised_};
   if (accept.ballot > promised_) {
     promised_ = accept.ballot;
     out.promised = promised_;

@@ -5,6 +5,7 @@
 
 #include "paxoskv/message.hpp"
 #include "paxoskv/ready.hpp"
+#include "paxoskv/replica.hpp"
 
 namespace paxoskv {
 
@@ -13,6 +14,7 @@ namespace paxoskv {
 // Ready, so the driver makes it durable before the reply leaves.
 class Acceptor {
  public:
+  explicit Acceptor(InjectedBug bug = InjectedBug::none) : bug_(bug) {}
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted);
 
   // A Promise (possibly in several parts, each fitting a datagram) or a Nack. Slots below
@@ -27,6 +29,7 @@ class Acceptor {
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
 
  private:
+  InjectedBug bug_;
   Ballot promised_;
   std::map<Slot, AcceptedEntry> accepted_;
 };

@@ -15,6 +15,12 @@ void Learner::learn(Slot slot, const Command& command, std::vector<LogEntry>& ne
     if (!(*known == command)) ++conflicts_;
     return;
   }
+  if (apply_early_ && slot > log_.size()) {
+    Hash hash = chain_hash(log_.size(), command, head());
+    log_.push_back(LogEntry{log_.size(), command, hash});
+    newly_decided.push_back(log_.back());
+    return;
+  }
   waiting_.emplace(slot, command);
   while (!waiting_.empty() && waiting_.begin()->first == log_.size()) {
     Slot next = log_.size();

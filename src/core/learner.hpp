@@ -13,6 +13,9 @@ namespace paxoskv {
 // prefix and slots are applied strictly in order.
 class Learner {
  public:
+  // With `apply_early`, a decision beyond a gap is applied at once, in arrival order (an
+  // injected bug for the simulator's tests).
+  explicit Learner(bool apply_early = false) : apply_early_(apply_early) {}
   void restore(const std::vector<LogEntry>& log);
 
   // Records that `slot` is decided with `command`; entries that became contiguous are
@@ -32,6 +35,7 @@ class Learner {
   std::vector<LogEntry> log_;
   std::map<Slot, Command> waiting_;  // decided beyond a gap
   std::uint64_t conflicts_ = 0;
+  bool apply_early_ = false;
 };
 
 }  // namespace paxoskv

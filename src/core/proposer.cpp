@@ -52,7 +52,7 @@ void Proposer::become_leader(const Learner& learner, TimeMs now) {
     if (p.complete()) start = std::max(start, p.decided_end);
   std::map<Slot, AcceptedEntry> chosen;
   for (const auto& [site, p] : promises_) {
-    if (!p.complete()) continue;
+    if (!p.complete() || options_.bug == InjectedBug::ignore_promised_values) continue;
     for (const AcceptedEntry& e : p.accepted) {
       if (e.slot < start) continue;
       auto [it, inserted] = chosen.emplace(e.slot, e);

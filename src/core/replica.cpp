@@ -19,6 +19,8 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
       options_(options),
       rng_(seed),
       out_(cluster_, self_, ready_),
+      acceptor_(options.bug),
+      learner_(options.bug == InjectedBug::apply_out_of_order),
       proposer_(cluster_, self_, options_),
       last_heard_(cluster_.size(), kNever) {
   assert(self_ < cluster_.size());
@@ -28,6 +30,7 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
 void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                           const std::vector<LogEntry>& log, TimeMs now) {
   now_ = now;
+  if (options_.bug == InjectedBug::forget_promise_on_restart) promised = Ballot{};
   acceptor_.restore(promised, accepted);
   learner_.restore(log);
   for (const LogEntry& e : log) kv_.apply(e.command);
