@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "paxoskv/message.hpp"
@@ -31,6 +33,8 @@ class AcceptorStore {
   // Slots below `decided_end` are in the durable log: their records are dead.
   void forget_below(Slot decided_end);
   void sync();
+  // True when opening cut off a torn last write.
+  bool repaired() const { return file_.repaired(); }
 
  private:
   void maybe_compact();

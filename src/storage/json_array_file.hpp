@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -39,6 +40,8 @@ class JsonArrayFile {
   void rewrite(const std::vector<boost::json::object>& elements);
 
   const std::filesystem::path& path() const { return path_; }
+  // True when open() cut a torn tail off (and restored the closing brackets).
+  bool repaired() const { return repaired_; }
 
  private:
   std::filesystem::path path_;
@@ -47,6 +50,7 @@ class JsonArrayFile {
   int fd_ = -1;
   std::uint64_t size_ = 0;    // bytes in the file, closing brackets included
   std::size_t elements_ = 0;  // so the first element gets no leading comma
+  bool repaired_ = false;
 };
 
 }  // namespace paxoskv::storage

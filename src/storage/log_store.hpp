@@ -28,11 +28,14 @@ class LogStore {
   // Appends entries that continue the log; durable only after sync().
   void append(const std::vector<LogEntry>& entries);
   void sync();
+  // True when opening cut off a torn last write.
+  bool repaired() const { return file_.repaired(); }
 
  private:
   JsonArrayFile file_;
   std::vector<LogEntry> loaded_;
   Slot end_ = 0;
+  Hash last_hash_ = genesis_hash;  // of slot end_ - 1: what the next append chains from
 };
 
 }  // namespace paxoskv::storage

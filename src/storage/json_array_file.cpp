@@ -1,0 +1,221 @@
+#include "storage/json_array_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "storage/corruption.hpp"
+#include "storage/posix_file.hpp"
+
+namespace paxoskv::storage {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kClosing = "]}\n";
+
+std::string header_line(const std::string& site, const std::string& array_key) {
+  // The key is ours (a fixed identifier), the site name comes from the hosts file; only the
+  // latter needs JSON escaping.
+  assert(!array_key.empty() && array_key.find_first_of("\"\\") == std::string::npos);
+  return "{\"site\":" + json::serialize(json::value(site)) + ",\"" + array_key + "\":[\n";
+}
+
+std::string element_line(const json::object& element, bool first) {
+  std::string line = first ? "" : ",";
+  line += json::serialize(element);
+  // serialize() escapes control characters, so an element never spans two lines.
+  assert(line.find('\n') == std::string::npos);
+  line += '\n';
+  return line;
+}
+
+std::string whole_file(const std::string& header, const std::vector<json::object>& elements) {
+  std::string content = header;
+  for (std::size_t i = 0; i < elements.size(); ++i) content += element_line(elements[i], i == 0);
+  content += kClosing;
+  return content;
+}
+
+// Why `line` is not the element expected at this position; "" when it is, with `out` set.
+std::string element_problem(std::string_view line, bool first, json::object& out) {
+  if (line.find('\0') != std::string_view::npos) return "contains NUL bytes";
+  if (line == "]}") return "closing brackets before the end of the file";
+  bool comma = !line.empty() && line.front() == ',';
+  if (first && comma) return "a leading comma before the first element";
+  if (!first && !comma) return "missing the leading comma between elements";
+  if (comma) line.remove_prefix(1);
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec) return "not valid JSON";
+  if (!v.is_object()) return "not a JSON object";
+  out = std::move(v.as_object());
+  return "";
+}
+
+// Whether any line of `rest` holds a complete element: then the bad line before it is not the
+// remains of the last write, which is the only one a crash can tear.
+bool holds_an_element(std::string_view rest) {
+  while (!rest.empty()) {
+    std::size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    json::object ignored;
+    bool comma = !line.empty() && line.front() == ',';
+    if (element_problem(line, !comma, ignored).empty()) return true;
+  }
+  return false;
+}
+
+std::string header_problem(std::string_view line, const std::string& site,
+                           const std::string& array_key) {
+  boost::system::error_code ec;
+  json::value v = json::parse(std::string(line) + "]}", ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* s = o ? o->if_contains("site") : nullptr;
+  if (s && s->is_string() && s->get_string() != site)
+    return "belongs to site '" + std::string(s->get_string()) + "', not '" + site + "'";
+  if (o && !o->contains(array_key)) return "has no \"" + array_key + "\" array";
+  std::string expected = header_line(site, array_key);
+  expected.pop_back();
+  return "not the expected header " + expected;
+}
+
+struct Body {
+  std::vector<json::object> elements;
+  std::uint64_t cut = 0;  // where the closing brackets must go when `torn`
+  bool torn = false;
+};
+
+// Parses the element lines after the header. A bad line with nothing valid after it is a torn
+// last write and is reported as the cut point; anything else bad throws.
+Body parse_body(std::string_view content, std::size_t pos, const std::filesystem::path& path) {
+  Body body;
+  std::size_t line_no = 2;
+  while (pos < content.size()) {
+    std::size_t nl = content.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? content.size() : nl;
+    std::string_view line = content.substr(pos, end - pos);
+    if (line == "]}" && end + 1 == content.size()) return body;
+    json::object element;
+    std::string problem = nl == std::string_view::npos
+                              ? "incomplete last line"
+                              : element_problem(line, body.elements.empty(), element);
+    if (!problem.empty()) {
+      if (end < content.size() && holds_an_element(content.substr(end + 1)))
+        refuse_corrupt(path, "line " + std::to_string(line_no) + ": " + problem +
+                                 " (garbage in the middle of the file)");
+      break;
+    }
+    body.elements.push_back(std::move(element));
+    pos = end + 1;
+    ++line_no;
+  }
+  body.torn = true;
+  body.cut = pos;
+  return body;
+}
+
+}  // namespace
+
+JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      site_(std::move(other.site_)),
+      array_key_(std::move(other.array_key_)),
+      fd_(std::exchange(other.fd_, -1)),
+      size_(other.size_),
+      elements_(other.elements_),
+      repaired_(other.repaired_) {}
+
+JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
+  if (this == &other) return *this;
+  posix::close_fd(fd_);
+  path_ = std::move(other.path_);
+  site_ = std::move(other.site_);
+  array_key_ = std::move(other.array_key_);
+  fd_ = std::exchange(other.fd_, -1);
+  size_ = other.size_;
+  elements_ = other.elements_;
+  repaired_ = other.repaired_;
+  return *this;
+}
+
+JsonArrayFile::~JsonArrayFile() {
+  posix::close_fd(fd_);
+}
+
+std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
+                                              const std::string& site,
+                                              const std::string& array_key) {
+  assert(fd_ < 0);  // one file per object, opened once
+  path_ = path;
+  site_ = site;
+  array_key_ = array_key;
+  const std::string header = header_line(site, array_key);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd_ < 0 && errno == ENOENT) {
+    posix::make_dirs(path.parent_path());
+    fd_ = posix::replace_atomically(path, header + std::string(kClosing), true);
+    size_ = header.size() + kClosing.size();
+    return {};
+  }
+  if (fd_ < 0) posix::throw_errno(path, "cannot open");
+
+  const std::string content = posix::read_all(fd_, path);
+  if (content.empty()) refuse_corrupt(path, "empty file (it is created with a header)");
+  if (content.compare(0, header.size(), header) != 0) {
+    std::string_view first = std::string_view(content).substr(0, content.find('\n'));
+    refuse_corrupt(path, "line 1: " + header_problem(first, site, array_key));
+  }
+
+  Body body = parse_body(content, header.size(), path);
+  elements_ = body.elements.size();
+  size_ = content.size();
+  if (body.torn) {
+    // Cut first, then the closing brackets: a crash in between leaves the complete elements
+    // and no closing line, which the next open repairs the same way. (Writing the brackets
+    // first could turn the rest of a torn line into what looks like a complete element.)
+    if (::ftruncate(fd_, static_cast<off_t>(body.cut)) != 0)
+      posix::throw_errno(path, "cannot truncate the torn tail");
+    posix::write_all_at(fd_, path, kClosing, body.cut);
+    posix::sync_fd(fd_, path);
+    size_ = body.cut + kClosing.size();
+    repaired_ = true;
+  }
+  return std::move(body.elements);
+}
+
+void JsonArrayFile::append(const std::vector<json::object>& elements) {
+  assert(fd_ >= 0);
+  assert(size_ >= kClosing.size());
+  if (elements.empty()) return;
+  std::string bytes;
+  for (std::size_t i = 0; i < elements.size(); ++i)
+    bytes += element_line(elements[i], elements_ == 0 && i == 0);
+  bytes += kClosing;
+  // Over the old closing brackets: only the end of the file is touched, whatever its size.
+  posix::write_all_at(fd_, path_, bytes, size_ - kClosing.size());
+  size_ += bytes.size() - kClosing.size();
+  elements_ += elements.size();
+}
+
+void JsonArrayFile::sync() {
+  posix::sync_fd(fd_, path_);
+}
+
+void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
+  assert(fd_ >= 0);
+  const std::string content = whole_file(header_line(site_, array_key_), elements);
+  int fd = posix::replace_atomically(path_, content, true);
+  posix::close_fd(std::exchange(fd_, fd));
+  size_ = content.size();
+  elements_ = elements.size();
+}
+
+}  // namespace paxoskv::storage

@@ -1,0 +1,82 @@
+#include "storage/log_store.hpp"
+
+#include <cassert>
+#include <utility>
+
+#include "core/json_form.hpp"
+#include "storage/corruption.hpp"
+
+namespace paxoskv::storage {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object entry_to_json(const LogEntry& e) {
+  json::object o;
+  o["slot"] = e.slot;
+  json_form::put_command(o, e.command);
+  o["hash"] = to_hex(e.hash);
+  return o;
+}
+
+// Why element `index` is not the entry that continues the chain after `previous`; "" when it
+// is, with `out` filled.
+std::string entry_problem(const json::object& o, Slot index, const Hash& previous, LogEntry& out) {
+  if (auto e = json_form::read_u64(o, "slot", out.slot); !e.empty()) return e;
+  if (out.slot != index)
+    return "has slot " + std::to_string(out.slot) + " where slot " + std::to_string(index) +
+           " was expected (slots must be contiguous from 0)";
+  if (auto e = json_form::read_command(o, out.command); !e.empty()) return e;
+  std::string hex;
+  if (auto e = json_form::read_string(o, "hash", hex); !e.empty()) return e;
+  if (!from_hex(hex, out.hash)) return "field 'hash' is not 64 hex digits";
+  if (out.hash != chain_hash(out.slot, out.command, previous))
+    return "hash does not match the chain (the entry or one before it was altered)";
+  return "";
+}
+
+}  // namespace
+
+LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
+  const std::filesystem::path path = dir / (site + "_log.json");
+  std::vector<json::object> elements = file_.open(path, site, "entries");
+  loaded_.reserve(elements.size());
+  Hash previous = genesis_hash;
+  for (json::object& o : elements) {
+    LogEntry entry;
+    if (std::string e = entry_problem(o, loaded_.size(), previous, entry); !e.empty())
+      refuse_corrupt(path, "slot " + std::to_string(loaded_.size()) + ": " + e);
+    previous = entry.hash;
+    loaded_.push_back(std::move(entry));
+    o = json::object();  // a long log is held once, not twice (as JSON and as entries)
+  }
+  end_ = loaded_.size();
+  last_hash_ = previous;
+}
+
+std::vector<LogEntry> LogStore::take_loaded() {
+  return std::exchange(loaded_, {});
+}
+
+void LogStore::append(const std::vector<LogEntry>& entries) {
+  std::vector<json::object> elements;
+  elements.reserve(entries.size());
+  Hash previous = last_hash_;
+  for (const LogEntry& e : entries) {
+    // A gap or a broken chain here would make the file refuse to load at the next start.
+    assert(e.slot == end_ + elements.size());
+    assert(e.hash == chain_hash(e.slot, e.command, previous));
+    previous = e.hash;
+    elements.push_back(entry_to_json(e));
+  }
+  file_.append(elements);
+  end_ += entries.size();
+  last_hash_ = previous;
+}
+
+void LogStore::sync() {
+  file_.sync();
+}
+
+}  // namespace paxoskv::storage

@@ -1,0 +1,32 @@
+#pragma once
+
+// Thin POSIX helpers shared by the storage files. Every failure becomes a StorageError that
+// names the file and carries the errno text, because a site that cannot write its files must
+// stop rather than acknowledge something it did not keep.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace paxoskv::storage::posix {
+
+// "<path>: <what>: <strerror(errno)>", as a StorageError.
+[[noreturn]] void throw_errno(const std::filesystem::path& path, std::string_view what);
+
+void write_all_at(int fd, const std::filesystem::path& path, std::string_view data,
+                  std::uint64_t offset);
+std::string read_all(int fd, const std::filesystem::path& path);
+void sync_fd(int fd, const std::filesystem::path& path);
+void close_fd(int fd);
+
+// The directory entry of a renamed or created file is durable only once its directory is.
+void sync_dir(const std::filesystem::path& dir);
+void make_dirs(const std::filesystem::path& dir);
+
+// Replaces `path` with `content` so that a crash leaves either the old or the new file, never
+// a mix: temp file, fsync, rename, fsync of the directory. Returns an open read-write
+// descriptor on the new file when `keep_open`, else -1.
+int replace_atomically(const std::filesystem::path& path, std::string_view content, bool keep_open);
+
+}  // namespace paxoskv::storage::posix

@@ -1,0 +1,177 @@
+#include "storage/log_store.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "storage/storage_error.hpp"
+#include "test_support.hpp"
+
+namespace paxoskv::storage::test {
+namespace {
+
+namespace json = boost::json;
+
+Command command_for(Slot slot) {
+  if (slot % 5 == 4) return Command::noop();
+  return Command{slot % 2 ? Op::append : Op::put, "key-" + std::to_string(slot % 3),
+                 "value-" + std::to_string(slot), RequestId{7, slot + 1}};
+}
+
+// Slots [0, n) of one chained log.
+std::vector<LogEntry> chain(Slot n) {
+  std::vector<LogEntry> out;
+  Hash previous = genesis_hash;
+  for (Slot s = 0; s < n; ++s) {
+    Command c = command_for(s);
+    Hash h = chain_hash(s, c, previous);
+    out.push_back(LogEntry{s, c, h});
+    previous = h;
+  }
+  return out;
+}
+
+std::vector<LogEntry> slice(const std::vector<LogEntry>& v, std::size_t from, std::size_t to) {
+  return {v.begin() + static_cast<std::ptrdiff_t>(from),
+          v.begin() + static_cast<std::ptrdiff_t>(to)};
+}
+
+struct LogFixture {
+  TempDir dir;
+  std::filesystem::path path = dir.path() / "alpha_log.json";
+
+  void write_log(Slot n) {
+    LogStore log(dir.path(), "alpha");
+    log.append(chain(n));
+    log.sync();
+  }
+  std::vector<LogEntry> load() {
+    LogStore log(dir.path(), "alpha");
+    std::vector<LogEntry> loaded = log.take_loaded();
+    BOOST_TEST(log.end() == loaded.size());
+    return loaded;
+  }
+  // Replaces the first occurrence of `from` in the file with `to`.
+  void edit(const std::string& from, const std::string& to) {
+    std::string text = read_text(path);
+    std::size_t at = text.find(from);
+    BOOST_TEST_REQUIRE(at != std::string::npos, "no '" << from << "' in the log");
+    write_text(path, text.replace(at, from.size(), to));
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(log_store)
+
+BOOST_FIXTURE_TEST_CASE(entries_survive_reopen_and_the_log_continues, LogFixture) {
+  const std::vector<LogEntry> all = chain(30);
+  {
+    LogStore log(dir.path(), "alpha");
+    BOOST_TEST(log.end() == 0u);
+    BOOST_TEST(log.take_loaded().empty());
+    log.append(slice(all, 0, 1));
+    log.append(slice(all, 1, 12));
+    log.sync();
+  }
+  {
+    LogStore log(dir.path(), "alpha");
+    BOOST_TEST(log.end() == 12u);
+    BOOST_TEST((log.take_loaded() == slice(all, 0, 12)));
+    BOOST_TEST(log.take_loaded().empty());  // moved out, not copied
+    BOOST_TEST(!log.repaired());
+    log.append(slice(all, 12, 30));
+    BOOST_TEST(log.end() == 30u);
+  }
+  BOOST_TEST((load() == all));
+}
+
+BOOST_FIXTURE_TEST_CASE(file_is_one_json_document_in_the_documented_shape, LogFixture) {
+  LogStore log(dir.path(), "alpha");
+  const std::vector<LogEntry> all = chain(6);
+  for (const LogEntry& e : all) {
+    log.append({e});
+    const json::array entries = parse_file(path).at("entries").as_array();
+    BOOST_TEST(entries.size() == e.slot + 1);
+    BOOST_TEST(entries.back().at("hash").as_string() == to_hex(e.hash));
+  }
+  const json::value doc = parse_file(path);
+  BOOST_TEST(doc.at("site") == "alpha");
+  const json::array& entries = doc.at("entries").as_array();
+  BOOST_TEST(entries[0] == (json::object{{"slot", 0},
+                                         {"op", "put"},
+                                         {"key", "key-0"},
+                                         {"value", "value-0"},
+                                         {"client", 7},
+                                         {"seq", 1},
+                                         {"hash", to_hex(all[0].hash)}}));
+  BOOST_TEST(entries[4] ==
+             (json::object{{"slot", 4}, {"op", "no-op"}, {"hash", to_hex(all[4].hash)}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(altered_old_entry_is_refused_naming_the_slot, LogFixture) {
+  write_log(10);
+  edit("\"value-3\"", "\"valuE-3\"");
+  const std::string msg = storage_error_of([&] { LogStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_log.json: slot 3: hash does not match the chain"), msg);
+  BOOST_TEST(contains(read_text(path), "\"valuE-3\""));  // refused, not repaired
+}
+
+BOOST_FIXTURE_TEST_CASE(altered_last_entry_is_refused_not_cut, LogFixture) {
+  write_log(10);
+  edit("\"value-8\"", "\"value-X\"");
+  const std::string msg = storage_error_of([&] { LogStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_log.json: slot 8: hash"), msg);
+}
+
+BOOST_FIXTURE_TEST_CASE(altered_hash_is_refused_naming_the_slot, LogFixture) {
+  const std::vector<LogEntry> all = chain(5);
+  write_log(5);
+  const std::string hex = to_hex(all[2].hash);
+  edit(hex, std::string(1, hex[0] == '0' ? '1' : '0') + hex.substr(1));
+  BOOST_TEST(contains(storage_error_of([&] { LogStore(dir.path(), "alpha"); }),
+                      "alpha_log.json: slot 2: hash does not match"));
+  edit("\"hash\":\"", "\"hash\":\"zz");
+  BOOST_TEST(contains(storage_error_of([&] { LogStore(dir.path(), "alpha"); }),
+                      "alpha_log.json: slot 0: field 'hash' is not 64 hex digits"));
+}
+
+BOOST_FIXTURE_TEST_CASE(gap_in_slots_is_refused_naming_the_slot, LogFixture) {
+  write_log(8);
+  edit("{\"slot\":5,", "{\"slot\":6,");
+  const std::string msg = storage_error_of([&] { LogStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_log.json: slot 5: has slot 6 where slot 5 was expected"), msg);
+}
+
+BOOST_FIXTURE_TEST_CASE(bad_command_is_refused_naming_the_slot, LogFixture) {
+  write_log(4);
+  edit("\"op\":\"append\"", "\"op\":\"frobnicate\"");
+  const std::string msg = storage_error_of([&] { LogStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_log.json: slot 1: unknown op 'frobnicate'"), msg);
+}
+
+BOOST_FIXTURE_TEST_CASE(torn_last_entry_is_cut_and_the_log_continues, LogFixture) {
+  const std::vector<LogEntry> all = chain(12);
+  write_log(11);
+  const std::string full = read_text(path);
+  write_text(path, full.substr(0, full.size() - 40) + std::string(64, '\0'));
+  {
+    LogStore log(dir.path(), "alpha");
+    BOOST_TEST(log.repaired());
+    BOOST_TEST(log.end() == 10u);
+    BOOST_TEST((log.take_loaded() == slice(all, 0, 10)));
+    log.append(slice(all, 10, 12));
+    log.sync();
+  }
+  BOOST_TEST((load() == all));
+  BOOST_TEST(parse_file(path).at("entries").as_array().size() == 12u);
+}
+
+BOOST_FIXTURE_TEST_CASE(log_of_another_site_is_refused, LogFixture) {
+  write_log(2);
+  std::filesystem::rename(path, dir.path() / "beta_log.json");
+  const std::string msg = storage_error_of([&] { LogStore(dir.path(), "beta"); });
+  BOOST_TEST(contains(msg, "beta_log.json: line 1: belongs to site 'alpha', not 'beta'"), msg);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace paxoskv::storage::test
