@@ -14,6 +14,8 @@ namespace paxoskv::net {
 // with their fields merged into the entry object as in core/json_form.hpp). Example:
 //   {"type":"accept","from":"alpha","ballot":[3,0],"decided_end":12,
 //    "entries":[{"slot":12,"op":"put","key":"k","value":"v","client":7,"seq":3}]}
+// The one exception to the member names: Prepare::from and CatchupRequest::from (slots) are
+// "from_slot", since "from" is the sender. Every number must be at most 2^53 - 1.
 std::string encode(const Message& message, const Cluster& cluster);
 
 // Why a datagram was refused, for the counters and the debug log.
@@ -26,7 +28,7 @@ struct DecodeError {
 // DecodeError.
 std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster);
 
-// One line for the trace log, e.g. "prepare(from=4, ballot=7.2)".
+// One line for the trace log, e.g. "prepare(ballot=7.2, from=4)".
 std::string describe(const MessageBody& body);
 
 }  // namespace paxoskv::net

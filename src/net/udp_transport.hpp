@@ -15,7 +15,7 @@ namespace paxoskv::net {
 struct DropCounters {
   std::uint64_t malformed = 0;       // did not decode
   std::uint64_t unknown_sender = 0;  // source endpoint is not the endpoint of `from`
-  std::uint64_t link_failed = 0;     // dropped by faillink
+  std::uint64_t link_failed = 0;     // dropped by faillink, received or about to be sent
 };
 
 // Owns the site's UDP socket (in the style of Asio's async UDP echo server). Receives
@@ -28,10 +28,12 @@ class UdpTransport {
   using BatchEndHandler = std::function<void()>;
 
   // Resolves every site's endpoint and binds this site's. Throws std::runtime_error with a
-  // message for the user if the endpoint cannot be bound.
+  // message for the user if a host does not resolve or the endpoint cannot be bound.
   UdpTransport(boost::asio::io_context& io, const Cluster& cluster, SiteId self);
 
   void start(MessageHandler on_message, BatchEndHandler on_batch_end);
+  // Never throws and never blocks; a datagram the socket cannot take now is lost, as UDP may
+  // lose it anyway. `envelope.to` must not be this site: the site delivers those itself.
   void send(const Envelope& envelope);
   void close();
 
@@ -43,6 +45,8 @@ class UdpTransport {
 
  private:
   void do_receive();
+  void on_receive(boost::system::error_code ec, std::size_t bytes);
+  void drain();
   void handle_datagram(std::size_t bytes);
 
   const Cluster& cluster_;

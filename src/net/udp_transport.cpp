@@ -1,0 +1,189 @@
+#include "net/udp_transport.hpp"
+
+#include <boost/log/trivial.hpp>
+#include <cassert>
+#include <sstream>
+#include <stdexcept>
+
+#include "net/codec.hpp"
+#include "paxoskv/limits.hpp"
+
+namespace paxoskv::net {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+// Datagrams handled before on_batch_end and a return to the io_context, so a flood on the
+// socket cannot starve the timers and the shell.
+constexpr std::size_t kMaxBatchDatagrams = 1024;
+
+std::string endpoint_text(const SiteInfo& site) {
+  bool ipv6 = site.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + site.host + "]" : site.host) + ":" + std::to_string(site.port);
+}
+
+// A host given by name may resolve to several addresses; every site of the cluster must pick
+// the same one, so the choice is fixed: the first IPv4 address, else the first address.
+udp::endpoint resolve(udp::resolver& resolver, const SiteInfo& site) {
+  boost::system::error_code ec;
+  auto results =
+      resolver.resolve(site.host, std::to_string(site.port), udp::resolver::numeric_service, ec);
+  if (ec || results.empty())
+    throw std::runtime_error("cannot resolve host '" + site.host + "' of site " + site.name + ": " +
+                             (ec ? ec.message() : "no address"));
+  for (const auto& entry : results)
+    if (entry.endpoint().address().is_v4()) return entry.endpoint();
+  return results.begin()->endpoint();
+}
+
+asio::ip::address plain(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+// An IPv6 socket may report an IPv4 peer as ::ffff:a.b.c.d.
+bool same_endpoint(const udp::endpoint& a, const udp::endpoint& b) {
+  return a.port() == b.port() && plain(a.address()) == plain(b.address());
+}
+
+}  // namespace
+
+UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId self)
+    : cluster_(cluster),
+      self_(self),
+      socket_(io),
+      link_failed_(cluster.size(), false),
+      buffer_(limits::max_datagram_bytes + 1) {
+  assert(self < cluster.size());
+  udp::resolver resolver(io);
+  for (const SiteInfo& site : cluster.sites()) endpoints_.push_back(resolve(resolver, site));
+
+  const udp::endpoint& local = endpoints_[self];
+  boost::system::error_code ec;
+  socket_.open(local.protocol(), ec);
+  if (!ec) socket_.bind(local, ec);
+  // Sends and the drain loop must never wait: UDP is lossy, and a full socket buffer is a loss.
+  if (!ec) socket_.non_blocking(true, ec);
+  if (ec) {
+    std::string where = endpoint_text(cluster.site(self));
+    std::ostringstream resolved;
+    resolved << local;
+    if (resolved.str() != where) where += " (" + resolved.str() + ")";
+    throw std::runtime_error("cannot bind " + cluster.name(self) + " at " + where + ": " +
+                             ec.message());
+  }
+}
+
+void UdpTransport::start(MessageHandler on_message, BatchEndHandler on_batch_end) {
+  assert(on_message && on_batch_end);
+  assert(!on_message_);
+  on_message_ = std::move(on_message);
+  on_batch_end_ = std::move(on_batch_end);
+  do_receive();
+}
+
+void UdpTransport::close() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void UdpTransport::set_link_failed(SiteId site, bool failed) {
+  link_failed_.at(site) = failed;
+}
+
+void UdpTransport::do_receive() {
+  socket_.async_receive_from(asio::buffer(buffer_), sender_,
+                             [this](boost::system::error_code ec, std::size_t bytes) {
+                               // Aborted means closed, perhaps destroyed: `this` is off limits.
+                               if (ec != asio::error::operation_aborted) on_receive(ec, bytes);
+                             });
+}
+
+void UdpTransport::on_receive(boost::system::error_code ec, std::size_t bytes) {
+  if (!socket_.is_open()) return;
+  if (ec) {
+    BOOST_LOG_TRIVIAL(debug) << "receive failed: " << ec.message();
+  } else {
+    handle_datagram(bytes);
+    drain();
+    on_batch_end_();
+  }
+  if (socket_.is_open()) do_receive();
+}
+
+// Reads what is already queued on the socket, so that one batch answers many messages.
+void UdpTransport::drain() {
+  for (std::size_t count = 1; count < kMaxBatchDatagrams && socket_.is_open(); ++count) {
+    boost::system::error_code ec;
+    std::size_t bytes = socket_.receive_from(asio::buffer(buffer_), sender_, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return;
+    if (ec) {
+      BOOST_LOG_TRIVIAL(debug) << "receive failed: " << ec.message();
+      return;
+    }
+    handle_datagram(bytes);
+  }
+}
+
+void UdpTransport::handle_datagram(std::size_t bytes) {
+  auto decoded = decode(std::string_view(buffer_.data(), bytes), cluster_);
+  if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
+    ++drops_.malformed;
+    BOOST_LOG_TRIVIAL(debug) << "dropped malformed datagram from " << sender_ << ": "
+                             << error->what;
+    return;
+  }
+  const Message& message = std::get<Message>(decoded);
+  const std::string& name = cluster_.name(message.from);
+  // Nothing legitimate claims to be this site: self-addressed messages never use the socket.
+  if (message.from == self_ || !same_endpoint(sender_, endpoints_[message.from])) {
+    ++drops_.unknown_sender;
+    BOOST_LOG_TRIVIAL(debug) << "dropped datagram claiming to be from " << name << " but sent from "
+                             << sender_ << " instead of " << endpoints_[message.from];
+    return;
+  }
+  if (link_failed_[message.from]) {
+    ++drops_.link_failed;
+    BOOST_LOG_TRIVIAL(debug) << "dropped " << type_name(message.body) << " from " << name
+                             << ": link failed";
+    return;
+  }
+  BOOST_LOG_TRIVIAL(trace) << "received " << describe(message.body) << " from " << name;
+  on_message_(message);
+}
+
+// Self-addressed messages never reach the socket: the site delivers them internally, so a
+// send to self is a bug of the caller.
+void UdpTransport::send(const Envelope& envelope) {
+  assert(envelope.to < cluster_.size() && envelope.to != self_);
+  assert(envelope.message.from == self_);
+  const std::string& name = cluster_.name(envelope.to);
+  if (link_failed_[envelope.to]) {
+    ++drops_.link_failed;
+    BOOST_LOG_TRIVIAL(debug) << "not sending " << type_name(envelope.message.body) << " to " << name
+                             << ": link failed";
+    return;
+  }
+  std::string datagram = encode(envelope.message, cluster_);
+  if (datagram.size() > limits::max_datagram_bytes) {
+    // The core sizes its batches to fit; a peer would drop this as malformed anyway.
+    BOOST_LOG_TRIVIAL(error) << "not sending " << describe(envelope.message.body) << " to " << name
+                             << ": " << datagram.size() << " bytes exceed the limit of "
+                             << limits::max_datagram_bytes;
+    return;
+  }
+  if (!socket_.is_open()) return;
+  boost::system::error_code ec;
+  socket_.send_to(asio::buffer(datagram), endpoints_[envelope.to], 0, ec);
+  if (ec) {
+    BOOST_LOG_TRIVIAL(debug) << "lost " << type_name(envelope.message.body) << " to " << name
+                             << ": " << ec.message();
+    return;
+  }
+  BOOST_LOG_TRIVIAL(trace) << "sent " << describe(envelope.message.body) << " to " << name;
+}
+
+}  // namespace paxoskv::net

@@ -1,0 +1,89 @@
+#include <boost/test/unit_test.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "samples.hpp"
+
+using namespace paxoskv;
+using namespace paxoskv::test;
+using net::DecodeError;
+
+BOOST_AUTO_TEST_SUITE(codec)
+
+BOOST_AUTO_TEST_CASE(samples_cover_every_message_type) {
+  std::set<std::size_t> kinds;
+  for (const Sample& s : samples()) kinds.insert(s.message.body.index());
+  BOOST_TEST(kinds.size() == std::variant_size_v<MessageBody>);
+}
+
+BOOST_AUTO_TEST_CASE(type_names_are_the_wire_names) {
+  std::vector<std::string> names;
+  for (const Sample& s : samples()) names.push_back(type_name(s.message.body));
+  std::vector<std::string> expected{"prepare",
+                                    "promise",
+                                    "accept",
+                                    "ack",
+                                    "nack",
+                                    "commit",
+                                    "heartbeat",
+                                    "heartbeat_reply",
+                                    "catchup_request",
+                                    "catchup_reply",
+                                    "forward",
+                                    "read_index_request",
+                                    "read_index_reply"};
+  BOOST_TEST(names == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(encode_gives_the_documented_wire_form) {
+  Cluster cluster = three_sites();
+  for (const Sample& s : samples()) BOOST_TEST(net::encode(s.message, cluster) == s.wire);
+}
+
+BOOST_AUTO_TEST_CASE(decode_then_encode_round_trips_every_type) {
+  Cluster cluster = three_sites();
+  for (const Sample& s : samples()) {
+    BOOST_TEST_CONTEXT(s.wire) {
+      auto r = safe_decode(s.wire, cluster);
+      BOOST_REQUIRE_MESSAGE(!is_error(r), error_of(r));
+      const Message& m = std::get<Message>(r);
+      BOOST_TEST(m.from == s.message.from);
+      BOOST_TEST(m.body.index() == s.message.body.index());
+      BOOST_TEST(net::encode(m, cluster) == s.wire);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(decoded_entries_equal_the_originals) {
+  Cluster cluster = three_sites();
+  std::vector<Sample> all = samples();
+  auto accept = std::get<Accept>(std::get<Message>(net::decode(all[2].wire, cluster)).body);
+  BOOST_TEST((accept.entries == std::get<Accept>(all[2].message.body).entries));
+  BOOST_TEST(accept.entries[1].command.value == "x\"y\n");
+  auto promise = std::get<Promise>(std::get<Message>(net::decode(all[1].wire, cluster)).body);
+  BOOST_TEST((promise.accepted == std::get<Promise>(all[1].message.body).accepted));
+  auto forward = std::get<Forward>(std::get<Message>(net::decode(all[10].wire, cluster)).body);
+  BOOST_TEST((forward.command == std::get<Forward>(all[10].message.body).command));
+}
+
+BOOST_AUTO_TEST_CASE(describe_gives_one_short_trace_line) {
+  std::vector<Sample> all = samples();
+  BOOST_TEST(net::describe(all[0].message.body) == "prepare(ballot=7.2, from=4)");
+  BOOST_TEST(net::describe(all[2].message.body) ==
+             "accept(ballot=3.1, decided_end=11, slots=12..15)");
+  BOOST_TEST(net::describe(all[3].message.body) == "ack(ballot=3.1, slots=12,13,14,20)");
+  BOOST_TEST(net::describe(Commit{5, {}}) == "commit(decided_end=5, slots=none)");
+  BOOST_TEST(net::describe(all[10].message.body) ==
+             "forward(op=put, key=key, client=9007199254740991, seq=1)");
+  BOOST_TEST(net::describe(Forward{Command{Op::put, "a\nb", "", {1, 1}}}) ==
+             "forward(op=put, key=a?b, client=1, seq=1)");
+  for (const Sample& s : all) {
+    std::string line = net::describe(s.message.body);
+    BOOST_TEST(line.find(std::string(type_name(s.message.body)) + "(") == 0u);
+    BOOST_TEST(line.back() == ')');
+    BOOST_TEST(line.find('\n') == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

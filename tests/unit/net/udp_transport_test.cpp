@@ -1,0 +1,259 @@
+#include <boost/asio.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
+#include <boost/log/sinks/text_ostream_backend.hpp>
+#include <boost/log/trivial.hpp>
+#include <boost/smart_ptr/make_shared.hpp>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "net/udp_transport.hpp"
+#include "samples.hpp"
+
+namespace asio = boost::asio;
+namespace logging = boost::log;
+using asio::ip::udp;
+using namespace paxoskv;
+using namespace paxoskv::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+void set_log_level(logging::trivial::severity_level level) {
+  logging::core::get()->set_filter(logging::trivial::severity >= level);
+}
+
+// Trace lines of every datagram would drown the test report.
+struct QuietLog {
+  QuietLog() { set_log_level(logging::trivial::warning); }
+};
+
+// The cluster fixes every port, so free ones are found by letting the kernel pick for
+// temporary sockets, all open at once so that the ports differ.
+std::vector<std::uint16_t> free_ports(std::size_t n) {
+  asio::io_context io;
+  std::vector<udp::socket> sockets;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < n; ++i) {
+    sockets.emplace_back(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    ports.push_back(sockets.back().local_endpoint().port());
+  }
+  return ports;
+}
+
+Cluster local_cluster() {
+  std::vector<std::uint16_t> ports = free_ports(3);
+  return Cluster({{"alpha", "127.0.0.1", ports[0], Role::voter},
+                  {"beta", "localhost", ports[1], Role::voter},
+                  {"gamma", "127.0.0.1", ports[2], Role::learner}});
+}
+
+// Runs handlers until `done` holds; false if it does not within the deadline.
+template <class Condition>
+bool run_until(asio::io_context& io, Condition done, std::chrono::milliseconds limit = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    io.restart();
+    io.run_one_for(10ms);
+  }
+  return true;
+}
+
+// What a transport handed to its site.
+struct Inbox {
+  std::vector<Message> messages;
+  std::vector<std::size_t> batch_sizes;
+  std::size_t in_batch = 0;
+
+  void attach(net::UdpTransport& transport) {
+    transport.start(
+        [this](const Message& m) {
+          messages.push_back(m);
+          ++in_batch;
+        },
+        [this] {
+          batch_sizes.push_back(in_batch);
+          in_batch = 0;
+        });
+  }
+};
+
+struct TwoSites {
+  asio::io_context io;
+  Cluster cluster = local_cluster();
+  net::UdpTransport alpha{io, cluster, 0};
+  net::UdpTransport beta{io, cluster, 1};
+  Inbox at_alpha;
+  Inbox at_beta;
+  udp::socket foreign{io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+
+  TwoSites() {
+    at_alpha.attach(alpha);
+    at_beta.attach(beta);
+  }
+
+  udp::endpoint endpoint_of(SiteId id) const {
+    return {asio::ip::make_address("127.0.0.1"), cluster.site(id).port};
+  }
+  void send_foreign(const std::string& bytes, SiteId to) {
+    foreign.send_to(asio::buffer(bytes), endpoint_of(to));
+  }
+  std::string wire(const Message& m) const { return net::encode(m, cluster); }
+};
+
+Message heartbeat_from(SiteId from, std::uint64_t probe) {
+  return Message{from, Heartbeat{{4, from}, 10, probe}};
+}
+
+}  // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(QuietLog);
+
+BOOST_AUTO_TEST_SUITE(udp_transport)
+
+BOOST_FIXTURE_TEST_CASE(sites_exchange_messages_on_loopback, TwoSites) {
+  Message accept = samples()[2].message;
+  accept.from = 0;
+  alpha.send(Envelope{1, accept});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 1; }));
+  BOOST_TEST(wire(at_beta.messages[0]) == wire(accept));
+
+  Message ack{1, Ack{{3, 1}, {12, 13, 14, 15}}};
+  beta.send(Envelope{0, ack});
+  BOOST_REQUIRE(run_until(io, [&] { return at_alpha.messages.size() == 1; }));
+  BOOST_TEST(wire(at_alpha.messages[0]) == wire(ack));
+  BOOST_TEST(at_beta.batch_sizes == std::vector<std::size_t>{1});
+  BOOST_TEST(alpha.drops().malformed + alpha.drops().unknown_sender + beta.drops().malformed +
+                 beta.drops().unknown_sender ==
+             0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(queued_datagrams_are_drained_into_one_batch, TwoSites) {
+  // Loopback queues each datagram at once, so all five wait on beta's socket before the
+  // io_context runs beta's receive.
+  for (std::uint64_t probe = 1; probe <= 5; ++probe)
+    alpha.send(Envelope{1, heartbeat_from(0, probe)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 5; }));
+  BOOST_TEST(at_beta.batch_sizes == std::vector<std::size_t>{5});
+  for (std::uint64_t probe = 1; probe <= 5; ++probe)
+    BOOST_TEST(std::get<Heartbeat>(at_beta.messages[probe - 1].body).probe == probe);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_foreign_socket_claiming_a_site_is_dropped, TwoSites) {
+  send_foreign(wire(heartbeat_from(0, 1)), 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 1; }));
+  BOOST_TEST(at_beta.messages.empty());
+  // Claiming the receiver itself is no better.
+  send_foreign(wire(heartbeat_from(1, 2)), 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 2; }));
+  BOOST_TEST(at_beta.messages.empty());
+  BOOST_TEST(beta.drops().malformed == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(garbage_and_oversize_datagrams_count_as_malformed, TwoSites) {
+  send_foreign("this is not json", 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().malformed == 1; }));
+  std::string nack = wire(Message{0, Nack{{1, 0}}});
+  send_foreign(nack + std::string(limits::max_datagram_bytes + 1 - nack.size(), ' '), 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().malformed == 2; }));
+  BOOST_TEST(at_beta.messages.empty());
+  // The receive loop goes on after bad datagrams.
+  alpha.send(Envelope{1, heartbeat_from(0, 3)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 1; }));
+  BOOST_TEST(beta.drops().unknown_sender == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_link_drops_traffic_both_ways_until_fixed, TwoSites) {
+  beta.set_link_failed(0, true);
+  BOOST_TEST(beta.link_failed(0));
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().link_failed == 1; }));
+  BOOST_TEST(at_beta.messages.empty());
+
+  beta.set_link_failed(0, false);
+  alpha.set_link_failed(1, true);
+  alpha.send(Envelope{1, heartbeat_from(0, 2)});
+  BOOST_TEST(alpha.drops().link_failed == 1u);
+
+  alpha.set_link_failed(1, false);
+  alpha.send(Envelope{1, heartbeat_from(0, 3)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 1; }));
+  BOOST_TEST(std::get<Heartbeat>(at_beta.messages[0].body).probe == 3u);
+  BOOST_TEST(beta.drops().link_failed == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(sending_to_a_site_that_is_down_does_not_throw, TwoSites) {
+  for (std::uint64_t probe = 1; probe <= 3; ++probe)
+    BOOST_CHECK_NO_THROW(alpha.send(Envelope{2, heartbeat_from(0, probe)}));
+  // Some systems report the ICMP "port unreachable" on the sender's next receive; alpha's
+  // receive loop must go on regardless.
+  BOOST_REQUIRE(run_until(io, [&] { return io.poll() == 0; }));
+  beta.send(Envelope{0, heartbeat_from(1, 4)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_alpha.messages.size() == 1; }));
+  BOOST_TEST(alpha.drops().malformed == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_closed_transport_neither_receives_nor_sends, TwoSites) {
+  beta.close();
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  BOOST_CHECK_NO_THROW(beta.send(Envelope{0, heartbeat_from(1, 1)}));
+  // Nothing of beta's is left to run: the aborted receive ends quietly.
+  BOOST_REQUIRE(run_until(io, [&] { return io.poll() == 0; }));
+  BOOST_TEST(at_beta.messages.empty());
+  BOOST_TEST(at_beta.batch_sizes.empty());
+  BOOST_TEST(at_alpha.messages.empty());
+}
+
+BOOST_AUTO_TEST_CASE(binding_a_busy_endpoint_fails_with_a_message_for_the_user) {
+  asio::io_context io;
+  Cluster cluster = local_cluster();
+  udp::socket squatter(io,
+                       udp::endpoint(asio::ip::make_address("127.0.0.1"), cluster.site(0).port));
+  std::string expected = "cannot bind alpha at 127.0.0.1:" + std::to_string(cluster.site(0).port) +
+                         ": Address already in use";
+  BOOST_CHECK_EXCEPTION(net::UdpTransport(io, cluster, 0), std::runtime_error,
+                        [&](const std::runtime_error& e) { return e.what() == expected; });
+}
+
+BOOST_AUTO_TEST_CASE(an_unresolvable_host_fails_naming_the_site) {
+  asio::io_context io;
+  Cluster cluster({{"alpha", "127.0.0.1", free_ports(1)[0], Role::voter},
+                   {"gamma", "no-such-host.invalid", 5003, Role::voter}});
+  BOOST_CHECK_EXCEPTION(net::UdpTransport(io, cluster, 0), std::runtime_error,
+                        [](const std::runtime_error& e) {
+                          std::string what = e.what();
+                          BOOST_TEST_MESSAGE(what);
+                          return what.find("no-such-host.invalid") != std::string::npos &&
+                                 what.find("site gamma") != std::string::npos;
+                        });
+}
+
+BOOST_FIXTURE_TEST_CASE(trace_log_shows_each_message_sent_and_received, TwoSites) {
+  using Sink = logging::sinks::synchronous_sink<logging::sinks::text_ostream_backend>;
+  auto lines = boost::make_shared<std::ostringstream>();
+  auto sink = boost::make_shared<Sink>();
+  sink->locked_backend()->add_stream(lines);
+  logging::core::get()->add_sink(sink);
+  set_log_level(logging::trivial::trace);
+
+  alpha.send(Envelope{1, Message{0, Prepare{{7, 0}, 4}}});
+  bool received = run_until(io, [&] { return at_beta.messages.size() == 1; });
+  send_foreign("{", 1);
+  run_until(io, [&] { return beta.drops().malformed == 1; });
+
+  set_log_level(logging::trivial::warning);
+  logging::core::get()->remove_sink(sink);
+  BOOST_REQUIRE(received);
+  std::string log = lines->str();
+  BOOST_TEST(log.find("sent prepare(ballot=7.0, from=4) to beta\n") != std::string::npos, log);
+  BOOST_TEST(log.find("received prepare(ballot=7.0, from=4) from alpha\n") != std::string::npos,
+             log);
+  BOOST_TEST(log.find("dropped malformed datagram from 127.0.0.1:") != std::string::npos, log);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
