@@ -1,1 +1,115 @@
-int main() { return 0; }
+// paxoskv-site: one site of the cluster. See usage_text() and SPEC §3.
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include <boost/asio.hpp>
+#include <boost/log/trivial.hpp>
+
+#include "net/hosts_file.hpp"
+#include "site/logging.hpp"
+#include "site/options.hpp"
+#include "site/shell.hpp"
+#include "site/site.hpp"
+#include "storage/storage_error.hpp"
+
+namespace {
+
+using namespace paxoskv;
+using namespace paxoskv::site;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitFailure = 1;
+
+std::size_t count_file_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return last_line_number(contents.str());
+}
+
+// The cluster and this site's id, or the exit code after telling the user what is wrong.
+std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& options) {
+  auto loaded = load_hosts(options.hosts_path);
+  if (auto* error = std::get_if<HostsError>(&loaded)) {
+    std::cerr << error->text << '\n';
+    return kExitUsage;
+  }
+  Cluster cluster = std::get<Cluster>(std::move(loaded));
+  auto self = cluster.find(options.site);
+  if (!self) {
+    std::vector<std::string> names;
+    for (const SiteInfo& info : cluster.sites()) names.push_back(info.name);
+    std::cerr << unknown_site_message(options.hosts_path, count_file_lines(options.hosts_path),
+                                      options.site, names)
+              << '\n';
+    return kExitUsage;
+  }
+  return std::pair{std::move(cluster), *self};
+}
+
+int serve(const Options& options, const Cluster& cluster, SiteId self) {
+  boost::asio::io_context io;
+  Site site(io, cluster, self, options.data_dir);
+  std::optional<Shell> shell;
+
+  auto shut_down = [&] {
+    if (shell) shell->stop();
+    site.stop();
+    io.stop();
+  };
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) return;
+    BOOST_LOG_TRIVIAL(info) << "signal " << signal_number << ": shutting down";
+    shut_down();
+  });
+
+  site.start();
+  if (options.shell) {
+    shell.emplace(io, site, shut_down);
+    shell->start();
+  }
+  BOOST_LOG_TRIVIAL(info) << "site " << cluster.name(self) << " serving on "
+                          << cluster.site(self).host << ":" << cluster.site(self).port;
+  io.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A reader that went away must not kill the site with SIGPIPE; the write just fails.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string program = argc > 0 ? argv[0] : "paxoskv-site";
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+
+  auto parsed = parse_options(args);
+  if (std::holds_alternative<HelpRequested>(parsed)) {
+    std::cout << usage_text(program);
+    return 0;
+  }
+  if (auto* error = std::get_if<UsageError>(&parsed)) {
+    std::cerr << program << ": " << error->what << '\n' << usage_text(program);
+    return kExitUsage;
+  }
+  const Options& options = std::get<Options>(parsed);
+  init_logging(options.log_level, options.site);
+
+  auto cluster = load_cluster(options);
+  if (auto* code = std::get_if<int>(&cluster)) return *code;
+  auto& [loaded_cluster, self] = std::get<std::pair<Cluster, SiteId>>(cluster);
+
+  try {
+    return serve(options, loaded_cluster, self);
+  } catch (const storage::StorageError& error) {
+    std::cerr << error.what() << '\n';
+    return kExitFailure;
+  } catch (const std::exception& error) {
+    std::cerr << program << ": " << error.what() << '\n';
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,99 @@
+#include "site/options.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace paxoskv::site {
+
+namespace {
+
+// Splits "--name=value" into its two halves; a word without '=' has no inline value.
+std::pair<std::string, std::optional<std::string>> split_flag(const std::string& word) {
+  auto eq = word.find('=');
+  if (eq == std::string::npos) return {word, std::nullopt};
+  return {word.substr(0, eq), word.substr(eq + 1)};
+}
+
+bool takes_value(const std::string& flag) {
+  return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level";
+}
+
+std::optional<UsageError> apply_value(Options& options, const std::string& flag,
+                                      const std::string& value) {
+  if (value.empty()) return UsageError{flag + " needs a non-empty value"};
+  if (flag == "--hosts") {
+    options.hosts_path = value;
+  } else if (flag == "--data-dir") {
+    options.data_dir = value;
+  } else {
+    auto level = parse_log_level(value);
+    if (!level)
+      return UsageError{"unknown log level '" + value +
+                        "' (use trace, debug, info, warning or error)"};
+    options.log_level = *level;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Options, HelpRequested, UsageError> parse_options(
+    const std::vector<std::string>& args) {
+  Options options;
+  bool have_site = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--help" || word == "-h") return HelpRequested{};
+    if (word.size() > 1 && word[0] == '-') {
+      auto [flag, inline_value] = split_flag(word);
+      if (flag == "--no-shell" && !inline_value) {
+        options.shell = false;
+        continue;
+      }
+      if (!takes_value(flag)) return UsageError{"unknown option '" + word + "'"};
+      if (!inline_value && i + 1 == args.size()) return UsageError{flag + " needs a value"};
+      std::string value = inline_value ? *inline_value : args[++i];
+      if (auto error = apply_value(options, flag, value)) return *error;
+      continue;
+    }
+    if (have_site)
+      return UsageError{"more than one SITE given ('" + options.site + "', '" + word + "')"};
+    options.site = word;
+    have_site = true;
+  }
+  if (!have_site) return UsageError{"SITE is missing"};
+  return options;
+}
+
+std::string usage_text(std::string_view program) {
+  std::string text = "usage: ";
+  text += program;
+  text +=
+      " SITE [--hosts FILE] [--data-dir DIR] [--log-level trace|debug|info|warning|error]"
+      " [--no-shell]\n"
+      "  SITE         name of this site in the hosts file\n"
+      "  --hosts      hosts file (default hosts.txt)\n"
+      "  --data-dir   directory of the site's files (default data)\n"
+      "  --log-level  diagnostics on stderr at this level and above (default warning)\n"
+      "  --no-shell   do not read stdin; serve until SIGINT or SIGTERM\n";
+  return text;
+}
+
+std::size_t last_line_number(std::string_view contents) {
+  auto lines = static_cast<std::size_t>(std::count(contents.begin(), contents.end(), '\n'));
+  if (!contents.empty() && contents.back() != '\n') ++lines;
+  return lines;
+}
+
+std::string unknown_site_message(const std::string& hosts_path, std::size_t last_line,
+                                 const std::string& site, const std::vector<std::string>& names) {
+  std::string text =
+      hosts_path + ":" + std::to_string(last_line) + ": no site named '" + site + "' (sites: ";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += names[i];
+  }
+  return text + ")";
+}
+
+}  // namespace paxoskv::site

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "site/logging.hpp"
+
+namespace paxoskv::site {
+
+// The command line of paxoskv-site.
+struct Options {
+  std::string site;
+  std::string hosts_path = "hosts.txt";
+  std::string data_dir = "data";
+  LogLevel log_level = boost::log::trivial::warning;
+  bool shell = true;  // false with --no-shell: stdin is never read
+};
+
+// `--help`: print the usage on stdout and exit 0.
+struct HelpRequested {};
+
+// Bad usage: `what` says what is wrong, for stderr before the usage text.
+struct UsageError {
+  std::string what;
+};
+
+// `args` excludes the program name. Options may come before or after SITE and take their
+// value as the next word or after '=' (`--hosts=FILE`).
+std::variant<Options, HelpRequested, UsageError> parse_options(
+    const std::vector<std::string>& args);
+
+std::string usage_text(std::string_view program);
+
+// Number of the last line of `contents` (a final line without '\n' counts), 0 if empty.
+std::size_t last_line_number(std::string_view contents);
+
+// "FILE:LINE: no site named 'x' (sites: alpha, beta, gamma)", LINE being the last line of the
+// file, like the other whole-file problems of the hosts file.
+std::string unknown_site_message(const std::string& hosts_path, std::size_t last_line,
+                                 const std::string& site, const std::vector<std::string>& names);
+
+}  // namespace paxoskv::site

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "net/udp_transport.hpp"
+#include "paxoskv/chain.hpp"
+#include "paxoskv/cluster.hpp"
+#include "paxoskv/ready.hpp"
+#include "paxoskv/replica.hpp"
+
+namespace paxoskv::site {
+
+// The exact stdout lines of the shell (SPEC §3), without their '\n'. Pure functions of the
+// data they are given, so each line format is tested on its own.
+
+// "0 put k a", "3 delete k", "4 no-op", ..., then "end of log".
+std::vector<std::string> format_log(const std::vector<LogEntry>& log);
+
+// "KEY VALUE" in key order, then "end of kv".
+std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv);
+
+// "SLOT HASH" per slot, then "head HASH": the hash of the last slot, 64 zeros when empty.
+std::vector<std::string> format_chain(const std::vector<LogEntry>& log);
+
+// "site=alpha leader=beta ballot=3.1 decided=7 applied=7 compacted=0 peers_up=beta,gamma
+// dropped=0" (leader=none and peers_up=none when there are none).
+std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
+                          const net::DropCounters& drops);
+
+// What a completed command prints: `op` and `key` are those of the command that was typed.
+std::string format_write_result(Op op, const std::string& key, const Completion& completion);
+std::string format_get_result(const std::string& key, const Completion& completion);
+
+// "link to beta failed" / "link to beta fixed".
+std::string format_link(const std::string& site, bool failed);
+
+std::vector<std::string> format_help();
+
+}  // namespace paxoskv::site

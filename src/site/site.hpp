@@ -1,0 +1,71 @@
+#pragma once
+
+#include <boost/asio.hpp>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "net/udp_transport.hpp"
+#include "paxoskv/replica.hpp"
+#include "storage/acceptor_store.hpp"
+#include "storage/log_store.hpp"
+
+namespace paxoskv::site {
+
+// Milliseconds of std::chrono::steady_clock: the time the core is told.
+TimeMs now_ms();
+
+// One running site: the Replica driven by the network, a 10 ms tick and local submissions,
+// with its files and its UDP socket. After every input it runs the group-commit cycle of the
+// Ready contract: persist and fsync, then send, then report completions.
+class Site {
+ public:
+  using CompletionHandler = std::function<void(const Completion&)>;
+
+  // Opens (and recovers from) the files in `data_dir`, then binds the UDP endpoint. Throws
+  // storage::StorageError for a file it cannot trust, std::runtime_error if it cannot bind.
+  // `cluster` must outlive the site.
+  Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
+       const std::filesystem::path& data_dir);
+  Site(const Site&) = delete;
+  Site& operator=(const Site&) = delete;
+
+  void start();
+  // Final writes: cancels the timers, closes the socket, writes SITE.json and syncs the files.
+  void stop();
+
+  void on_completion(CompletionHandler handler) { on_completion_ = std::move(handler); }
+  void submit(const Command& command);
+  void submit_read(RequestId id, const std::string& key);
+
+  const Cluster& cluster() const { return cluster_; }
+  SiteId self() const { return self_; }
+  const std::string& name() const { return cluster_.name(self_); }
+  const Replica& replica() const { return replica_; }
+  net::UdpTransport& transport() { return transport_; }
+
+ private:
+  void restore();
+  void arm_tick();
+  void flush();
+  void persist(const Ready& ready);
+  void deliver_to_self(Message message);
+  void schedule_kv_write();
+  void write_kv();
+
+  boost::asio::io_context& io_;
+  const Cluster& cluster_;
+  SiteId self_;
+  std::filesystem::path data_dir_;
+  storage::AcceptorStore acceptor_store_;
+  storage::LogStore log_store_;
+  Replica replica_;
+  net::UdpTransport transport_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer kv_timer_;
+  bool kv_write_scheduled_ = false;
+  bool stopped_ = false;
+  CompletionHandler on_completion_;
+};
+
+}  // namespace paxoskv::site
