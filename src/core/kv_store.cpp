@@ -1,5 +1,7 @@
 #include "core/kv_store.hpp"
 
+#include <cassert>
+
 namespace paxoskv {
 
 ApplyResult KvStore::apply(const Command& command) {
@@ -45,6 +47,12 @@ ApplyResult KvStore::execute(const Command& command) {
 bool KvStore::already_applied(RequestId id) const {
   auto it = clients_.find(id.client);
   return it != clients_.end() && id.seq <= it->second.last_seq;
+}
+
+ApplyResult KvStore::result_of(RequestId id) const {
+  assert(already_applied(id));
+  const ClientRecord& client = clients_.at(id.client);
+  return id.seq == client.last_seq ? client.last_result : ApplyResult{};
 }
 
 std::optional<std::string> KvStore::get(const std::string& key) const {

@@ -26,6 +26,9 @@ class KvStore {
   std::optional<std::string> get(const std::string& key) const;
   // True when this request, or a later one of its client, has been applied.
   bool already_applied(RequestId id) const;
+  // The result of an applied request: the one recorded for the client's last request, or a
+  // plain success for an older one (its client has moved on, so it saw the answer before).
+  ApplyResult result_of(RequestId id) const;
   const std::map<std::string, std::string>& map() const { return map_; }
 
  private:

@@ -156,7 +156,8 @@ void Proposer::send_heartbeat(const Learner& learner, Outbox& out) {
   out.to_others(Heartbeat{ballot_, learner.decided_end(), probe_});
 }
 
-void Proposer::flush(TimeMs now, const Learner& learner, Outbox& out) {
+void Proposer::flush(TimeMs now, const Learner& learner, Outbox& out,
+                     std::vector<ConfirmedRead>& confirmed) {
   now_ = now;
   if (!is_leader()) return;
   std::vector<SlotCommand> fresh;
@@ -173,6 +174,7 @@ void Proposer::flush(TimeMs now, const Learner& learner, Outbox& out) {
     out.to_others(Commit{learner.decided_end(), std::move(group)});
   newly_decided_.clear();
   if (probe_wanted_) send_heartbeat(learner, out);
+  confirm_reads(confirmed);
 }
 
 void Proposer::tick(TimeMs now, const Learner& learner, Outbox& out) {
@@ -198,7 +200,6 @@ void Proposer::tick(TimeMs now, const Learner& learner, Outbox& out) {
   for (auto& [site, entries] : resend)
     for (auto& group : pack(std::move(entries), size_of))
       out.send(site, Accept{ballot_, learner.decided_end(), std::move(group)});
-  flush(now, learner, out);
 }
 
 }  // namespace paxoskv

@@ -51,8 +51,10 @@ class Proposer {
   void add_read(SiteId requester, std::uint64_t read_id);
 
   // Sends what the last inputs produced: accepts for new slots, commits for decided ones,
-  // and a heartbeat at once when reads wait for a leadership check.
-  void flush(TimeMs now, const Learner& learner, Outbox& out);
+  // and a heartbeat at once when reads wait for a leadership check. A single voter confirms
+  // its reads by itself.
+  void flush(TimeMs now, const Learner& learner, Outbox& out,
+             std::vector<ConfirmedRead>& confirmed);
   // Heartbeats, and retransmission of unanswered prepares and accepts.
   void tick(TimeMs now, const Learner& learner, Outbox& out);
 

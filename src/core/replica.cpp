@@ -60,13 +60,24 @@ void ReplicaImpl::tick(TimeMs now) {
 void ReplicaImpl::submit(const Command& command, TimeMs now) {
   assert(command.op != Op::noop && command.id.client != 0);
   now_ = now;
+  if (kv_.already_applied(command.id)) {
+    // A retry of a write this site has already applied: the leader drops it as a duplicate,
+    // so the answer can only come from here.
+    ApplyResult result = kv_.result_of(command.id);
+    ready_.completions.push_back(Completion{command.id, result.ok, result.reason, false, {}});
+    return;
+  }
   writes_[command.id] = PendingWrite{command, Request{1, now + options_.request_attempt_ms, {}}};
   after_input();
 }
 
 void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) {
   now_ = now;
-  reads_[next_read_id_++] =
+  // Random ids: a late reply to a read of an earlier incarnation of this site must not match
+  // a new read (it would serve it at an old read_end).
+  std::uint64_t read_id = 0;
+  while (read_id == 0 || reads_.contains(read_id)) read_id = rng_() & limits::max_client_id;
+  reads_[read_id] =
       PendingRead{id, key, Request{1, now + options_.request_attempt_ms, {}}, std::nullopt};
   after_input();
 }
@@ -79,7 +90,9 @@ Ready ReplicaImpl::take_ready() {
 
 void ReplicaImpl::after_input() {
   route_requests();
-  proposer_.flush(now_, learner_, out_);
+  std::vector<ConfirmedRead> confirmed;
+  proposer_.flush(now_, learner_, out_, confirmed);
+  serve_confirmed(confirmed);
   maybe_catch_up();
   finish_reads();
   acceptor_.forget_below(learner_.decided_end());

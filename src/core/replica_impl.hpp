@@ -113,7 +113,6 @@ class ReplicaImpl {
 
   std::map<RequestId, PendingWrite> writes_;
   std::map<std::uint64_t, PendingRead> reads_;
-  std::uint64_t next_read_id_ = 1;
 };
 
 }  // namespace paxoskv
