@@ -153,3 +153,34 @@ BOOST_AUTO_TEST_CASE(a_lagging_site_catches_up) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(regressions)
+
+BOOST_AUTO_TEST_CASE(a_single_voter_serves_reads) {
+  test::TestNetwork net(1);
+  net.run_for(1500);
+  BOOST_REQUIRE(net.leader());
+  net.replicas[0].submit(test::put("k", "v", 1, 1), net.now);
+  net.replicas[0].submit_read(RequestId{2, 1}, "k", net.now);
+  net.run_for(100);
+  BOOST_REQUIRE_EQUAL(net.completions[0].size(), 2u);
+  BOOST_TEST(net.completions[0][1].is_read);
+  BOOST_TEST(net.completions[0][1].value.value_or("null") == "v");
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_of_an_applied_write_completes_at_once) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  SiteId follower = (*net.leader() + 1) % 3;
+  net.replicas[follower].submit(test::put("k", "v", 1, 1), net.now);
+  net.run_for(200);
+  BOOST_REQUIRE_EQUAL(net.completions[follower].size(), 1u);
+  // The client retries the same request here (say its answer was lost).
+  net.replicas[follower].submit(test::put("k", "v", 1, 1), net.now);
+  net.collect();
+  BOOST_REQUIRE_EQUAL(net.completions[follower].size(), 2u);
+  BOOST_TEST(net.completions[follower][1].ok);
+  BOOST_TEST(net.replicas[follower].log().size() == net.replicas[*net.leader()].log().size());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
