@@ -76,12 +76,15 @@ struct Heartbeat {
   std::uint64_t probe = 0;
 };
 
-// Answer to a heartbeat: `promised` is the acceptor's promised ballot. The leader's
-// leadership is confirmed by a quorum that answers with its own ballot.
+// Answer to the heartbeat (`ballot`, `probe`): `promised` is the acceptor's promised
+// ballot. A leader counts a reply towards confirming its leadership only if it answers a
+// heartbeat of the leader's own ballot: probe numbers restart with each leadership, so a
+// late answer to an earlier leader's heartbeat must not confirm anything.
 struct HeartbeatReply {
   Ballot promised;
   std::uint64_t probe = 0;
   Slot decided_end = 0;
+  Ballot ballot;
 };
 
 struct CatchupRequest {

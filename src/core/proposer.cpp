@@ -127,7 +127,11 @@ void Proposer::add_read(SiteId requester, std::uint64_t read_id) {
 
 void Proposer::on_heartbeat_reply(SiteId from, const HeartbeatReply& reply,
                                   std::vector<ConfirmedRead>& confirmed) {
-  if (!is_leader() || reply.promised != ballot_ || !cluster_.is_voter(from)) return;
+  // Safe for reads: an acceptor that had promised no higher ballot when it answered this
+  // leadership's heartbeat means no higher ballot had won a quorum including it by then.
+  if (!is_leader() || reply.ballot != ballot_ || ballot_ < reply.promised ||
+      !cluster_.is_voter(from))
+    return;
   std::uint64_t& acked = acked_probe_[from];
   acked = std::max(acked, reply.probe);
   confirm_reads(confirmed);

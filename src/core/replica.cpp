@@ -170,7 +170,7 @@ void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
   note_ballot(m.ballot);
   observe_decided_end(from, m.decided_end);
   if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
-  out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end()});
+  out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end(), m.ballot});
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {

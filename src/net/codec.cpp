@@ -97,6 +97,7 @@ void put_fields(json::object& o, const HeartbeatReply& m) {
   o["promised"] = json_form::ballot_to_json(m.promised);
   o["probe"] = m.probe;
   o["decided_end"] = m.decided_end;
+  o["ballot"] = json_form::ballot_to_json(m.ballot);
 }
 void put_fields(json::object& o, const CatchupRequest& m) {
   o["from_slot"] = m.from;
@@ -246,6 +247,7 @@ void read_fields(FieldReader& r, HeartbeatReply& m) {
   r.ballot("promised", m.promised);
   r.number("probe", m.probe);
   r.number("decided_end", m.decided_end);
+  r.ballot("ballot", m.ballot);
 }
 void read_fields(FieldReader& r, CatchupRequest& m) {
   r.number("from_slot", m.from);
@@ -367,7 +369,7 @@ std::string fields_text(const Heartbeat& m) {
 }
 std::string fields_text(const HeartbeatReply& m) {
   return "promised=" + b(m.promised) + ", probe=" + n(m.probe) +
-         ", decided_end=" + n(m.decided_end);
+         ", decided_end=" + n(m.decided_end) + ", ballot=" + b(m.ballot);
 }
 std::string fields_text(const CatchupRequest& m) {
   return "from=" + n(m.from);

@@ -85,6 +85,29 @@ BOOST_AUTO_TEST_CASE(nack_with_higher_ballot_makes_the_proposer_step_down) {
   BOOST_TEST(!net.replicas[*leader].status().is_leader);
 }
 
+BOOST_AUTO_TEST_CASE(a_reply_to_an_earlier_leaderships_heartbeat_confirms_no_read) {
+  // Found by the simulator (seed 16801): a restarted leader's probe numbers start again, and
+  // a late reply to the previous incarnation's heartbeat 73 must not confirm its probe 1.
+  test::TestNetwork net(3);
+  Replica& alpha = net.replicas[0];
+  TimeMs now = 0;
+  Ballot b = campaign(alpha, now);
+  alpha.step(Message{0, Promise{b, 0, {}, 0, 1}}, now);
+  alpha.step(Message{1, Promise{b, 0, {}, 0, 1}}, now);
+  BOOST_REQUIRE(alpha.status().is_leader);
+  alpha.submit_read(RequestId{9, 1}, "k", now);
+  alpha.take_ready();
+  Ballot earlier{b.round - 1, 0};
+  alpha.step(Message{1, HeartbeatReply{b, 73, 0, earlier}}, now);
+  BOOST_TEST(alpha.take_ready().completions.empty());
+  alpha.step(Message{1, HeartbeatReply{b, 1, 0, b}}, now);  // sent before the read came
+  BOOST_TEST(alpha.take_ready().completions.empty());
+  alpha.step(Message{1, HeartbeatReply{b, 2, 0, b}}, now);
+  auto done = alpha.take_ready().completions;
+  BOOST_REQUIRE_EQUAL(done.size(), 1u);
+  BOOST_TEST(done[0].is_read);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cluster)

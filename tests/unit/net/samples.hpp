@@ -64,8 +64,9 @@ inline std::vector<Sample> samples() {
       R"({"slot":15,"op":"no-op"}]})");
   add(out, 1, Heartbeat{{3, 1}, 16, 42},
       R"({"type":"heartbeat","from":"beta","ballot":[3,1],"decided_end":16,"probe":42})");
-  add(out, 2, HeartbeatReply{{3, 1}, 42, 15},
-      R"({"type":"heartbeat_reply","from":"gamma","promised":[3,1],"probe":42,"decided_end":15})");
+  add(out, 2, HeartbeatReply{{3, 1}, 42, 15, {3, 1}},
+      R"({"type":"heartbeat_reply","from":"gamma","promised":[3,1],"probe":42,"decided_end":15,)"
+      R"("ballot":[3,1]})");
   add(out, 2, CatchupRequest{10}, R"({"type":"catchup_request","from":"gamma","from_slot":10})");
   add(out, 0, CatchupReply{12, {{10, put("a", "b", 1, 2)}, {11, Command::noop()}}},
       R"({"type":"catchup_reply","from":"alpha","decided_end":12,"entries":[)"
