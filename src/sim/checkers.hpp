@@ -1,0 +1,52 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "paxoskv/chain.hpp"
+#include "paxoskv/replica.hpp"
+#include "sim/client_history.hpp"
+#include "sim/sim_disk.hpp"
+
+namespace paxoskv::sim {
+
+// Agreement: no slot is ever decided with two different commands, anywhere. Every decision
+// that shows up (a site's newly decided log entries, and the decided entries sites send each
+// other in commits and catch-up replies, which is what a learner would count as a conflict)
+// is compared with the first decision seen for its slot.
+class AgreementChecker {
+ public:
+  // Why `command` contradicts an earlier decision of `slot`, or nothing.
+  std::optional<std::string> observe(Slot slot, const Command& command, SiteId site, TimeMs now,
+                                     const char* source);
+  Slot slots_seen() const { return first_.size(); }
+
+ private:
+  struct Decision {
+    bool known = false;
+    Command command;
+    SiteId site = 0;
+    TimeMs at = 0;
+    const char* source = "";
+  };
+  std::vector<Decision> first_;  // by slot: slots are dense from 0
+};
+
+std::string describe(const Command& command);
+
+// After healing: every site holds the same log entries (commands and chain hashes), the same
+// chain head and the same applied map. `replicas[i]` is site i.
+std::optional<std::string> check_identical_logs(const std::vector<const Replica*>& replicas);
+// Cheap test of the same thing, to know when to stop running: same length, same head.
+bool logs_converged(const std::vector<const Replica*>& replicas);
+// Each entry's hash is chain_hash(slot, command, previous hash), from the genesis hash.
+std::optional<std::string> check_chain(const std::vector<LogEntry>& log);
+// What a site would recover from its disk is what it holds in memory.
+std::optional<std::string> check_durable_log(SiteId site, const SimDisk& disk,
+                                             const Replica& replica);
+// Linearizability of the client history; a search that ran out of budget passes but sets
+// `inconclusive`.
+std::optional<std::string> check_history(const ClientHistory& history, bool& inconclusive);
+
+}  // namespace paxoskv::sim
