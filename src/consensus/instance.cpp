@@ -118,16 +118,21 @@ void Instance::begin_round(Context& ctx) {
   broadcast(std::move(prepare), ctx);
 }
 
-void Instance::on_promise(const Message& m, Context& ctx) {
+bool Instance::take_vote(const Message& m, Phase phase, Context& ctx) {
   note_round(m.ballot);
-  if (decided_ || phase_ != Phase::preparing) return;
+  if (decided_ || phase_ != phase) return false;
   if (!m.ok) {
     if (m.ballot > ballot_) back_off(ctx);
-    return;
+    return false;
   }
-  if (m.ballot != ballot_ || voted_[m.from]) return;
+  if (m.ballot != ballot_ || voted_[m.from]) return false;
   voted_[m.from] = true;
   ++votes_;
+  return true;
+}
+
+void Instance::on_promise(const Message& m, Context& ctx) {
+  if (!take_vote(m, Phase::preparing, ctx)) return;
   // The value of the highest accepted ballot in a majority is the only one that may already
   // be chosen; proposing anything else could overwrite a decision (the Old scenario).
   if (m.accepted_ballot > best_accepted_) {
@@ -147,15 +152,7 @@ void Instance::on_promise(const Message& m, Context& ctx) {
 }
 
 void Instance::on_accepted(const Message& m, Context& ctx) {
-  note_round(m.ballot);
-  if (decided_ || phase_ != Phase::accepting) return;
-  if (!m.ok) {
-    if (m.ballot > ballot_) back_off(ctx);
-    return;
-  }
-  if (m.ballot != ballot_ || voted_[m.from]) return;
-  voted_[m.from] = true;
-  if (++votes_ < majority()) return;
+  if (!take_vote(m, Phase::accepting, ctx) || votes_ < majority()) return;
   learn(std::move(proposal_));
   announce(ctx, std::nullopt);
 }

@@ -36,6 +36,9 @@ class Instance {
   void on_promise(const Message& m, Context& ctx);
   void on_accepted(const Message& m, Context& ctx);
   void back_off(Context& ctx);
+  // True when `m` is a new vote of the running `phase` for this ballot (and counts it); a
+  // refusal from a higher ballot backs off.
+  bool take_vote(const Message& m, Phase phase, Context& ctx);
   // Learner.
   void learn(std::string value);
   void on_decided(const Message& m, Context& ctx);
