@@ -33,6 +33,9 @@ struct ReplicaOptions {
   TimeMs retransmit_ms = 100;
   // One attempt of a submitted command; after limits::max_request_attempts it fails.
   TimeMs request_attempt_ms = 2000;
+  // Within an attempt, a command or read handed to another site is handed again this often
+  // until it completes, so one lost datagram does not cost a whole attempt.
+  TimeMs forward_retry_ms = 250;
   InjectedBug bug = InjectedBug::none;
 };
 

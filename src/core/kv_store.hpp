@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "paxoskv/command.hpp"
 
@@ -40,7 +41,7 @@ class KvStore {
   };
 
   std::map<std::string, std::string> map_;
-  std::set<std::string> ever_set_;  // for tag: "only if KEY was never set"
+  std::unordered_set<std::string> ever_set_;  // for tag: "only if KEY was never set"
   std::unordered_map<std::uint64_t, ClientRecord> clients_;
 };
 

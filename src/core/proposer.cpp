@@ -111,7 +111,6 @@ std::vector<Command> Proposer::step_down() {
   in_flight_.clear();
   queue_.clear();
   proposed_.clear();
-  newly_decided_.clear();
   reads_.clear();  // their requesters retry with the next leader
   probe_wanted_ = false;
   return waiting;
@@ -164,21 +163,27 @@ void Proposer::flush(TimeMs now, const Learner& learner, Outbox& out,
                      std::vector<ConfirmedRead>& confirmed) {
   now_ = now;
   if (!is_leader()) return;
-  std::vector<SlotCommand> fresh;
-  for (auto& [slot, f] : in_flight_) {
-    if (f.sent) continue;
-    f.sent = true;
-    f.sent_at = now_;
-    fresh.push_back(SlotCommand{slot, f.command});
-  }
+  if (probe_wanted_) send_heartbeat(learner, out);
+  confirm_reads(confirmed);
+}
+
+void Proposer::emit(const Learner& learner, Outbox& out) {
   auto size_of = [](const SlotCommand& e) { return wire_size(e.command); };
-  for (auto& group : pack(std::move(fresh), size_of))
-    out.to_voters(Accept{ballot_, learner.decided_end(), std::move(group)});
+  if (is_leader()) {
+    std::vector<SlotCommand> fresh;
+    for (auto& [slot, f] : in_flight_) {
+      if (f.sent) continue;
+      f.sent = true;
+      f.sent_at = now_;
+      fresh.push_back(SlotCommand{slot, f.command});
+    }
+    for (auto& group : pack(std::move(fresh), size_of))
+      out.to_voters(Accept{ballot_, learner.decided_end(), std::move(group)});
+  }
+  // Decided values stay true after a step-down: they are announced all the same.
   for (auto& group : pack(std::move(newly_decided_), size_of))
     out.to_others(Commit{learner.decided_end(), std::move(group)});
   newly_decided_.clear();
-  if (probe_wanted_) send_heartbeat(learner, out);
-  confirm_reads(confirmed);
 }
 
 void Proposer::tick(TimeMs now, const Learner& learner, Outbox& out) {

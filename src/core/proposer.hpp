@@ -50,11 +50,14 @@ class Proposer {
   // Leader only: a read that must see every slot assigned so far.
   void add_read(SiteId requester, std::uint64_t read_id);
 
-  // Sends what the last inputs produced: accepts for new slots, commits for decided ones,
-  // and a heartbeat at once when reads wait for a leadership check. A single voter confirms
-  // its reads by itself.
+  // After an input: a heartbeat at once when reads wait for a leadership check. A single
+  // voter confirms its reads by itself.
   void flush(TimeMs now, const Learner& learner, Outbox& out,
              std::vector<ConfirmedRead>& confirmed);
+  // When the driver takes its Ready: accepts for the slots proposed since the last call and
+  // commits for the slots decided since. Deferred to this point so that every command and
+  // ack of one batch of inputs (a drained socket) shares one accept and one commit.
+  void emit(const Learner& learner, Outbox& out);
   // Heartbeats, and retransmission of unanswered prepares and accepts.
   void tick(TimeMs now, const Learner& learner, Outbox& out);
 

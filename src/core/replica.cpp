@@ -54,6 +54,7 @@ void ReplicaImpl::tick(TimeMs now) {
   proposer_.tick(now, learner_, out_);
   maybe_campaign();
   expire_requests();
+  resend_forwarded();
   after_input();
 }
 
@@ -68,6 +69,7 @@ void ReplicaImpl::submit(const Command& command, TimeMs now) {
     return;
   }
   writes_[command.id] = PendingWrite{command, Request{1, now + options_.request_attempt_ms, {}}};
+  routing_dirty_ = true;
   after_input();
 }
 
@@ -79,10 +81,12 @@ void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) 
   while (read_id == 0 || reads_.contains(read_id)) read_id = rng_() & limits::max_client_id;
   reads_[read_id] =
       PendingRead{id, key, Request{1, now + options_.request_attempt_ms, {}}, std::nullopt};
+  routing_dirty_ = true;
   after_input();
 }
 
 Ready ReplicaImpl::take_ready() {
+  proposer_.emit(learner_, out_);
   Ready r = std::move(ready_);
   ready_ = Ready{};
   return r;
@@ -305,6 +309,14 @@ void ReplicaImpl::request_catch_up(SiteId from) {
 // ---- requests submitted at this site ----
 
 void ReplicaImpl::route_requests() {
+  // After a pass every pending request is routed to the leader of that pass (or, with no
+  // leader known, none can be): another pass changes nothing until the leader changes or a
+  // request is added or retried. This keeps a busy site from scanning every pending request
+  // on every message.
+  std::optional<SiteId> to = leader();
+  if (!routing_dirty_ && to == routed_for_) return;
+  routing_dirty_ = false;
+  routed_for_ = to;
   for (auto& [id, w] : writes_) route(w.command, w.request);
   for (auto& [read_id, r] : reads_)
     if (!r.read_end) route(read_id, r);
@@ -314,6 +326,7 @@ void ReplicaImpl::route(const Command& command, Request& request) {
   std::optional<SiteId> to = leader();
   if (!to || request.routed_to == to) return;
   request.routed_to = to;
+  request.sent_at = now_;
   if (*to == self_)
     proposer_.propose(command);
   else
@@ -324,6 +337,7 @@ void ReplicaImpl::route(std::uint64_t read_id, PendingRead& read) {
   std::optional<SiteId> to = leader();
   if (!to || read.request.routed_to == to) return;
   read.request.routed_to = to;
+  read.request.sent_at = now_;
   if (*to == self_)
     proposer_.add_read(self_, read_id);
   else
@@ -337,6 +351,7 @@ void ReplicaImpl::expire_requests() {
     ++r.attempt;
     r.attempt_deadline = now_ + options_.request_attempt_ms;
     r.routed_to.reset();  // send again, to whoever leads now
+    routing_dirty_ = true;
     return false;
   };
   const std::string reason =
@@ -357,6 +372,19 @@ void ReplicaImpl::expire_requests() {
       ++it;
     }
   }
+}
+
+void ReplicaImpl::resend_forwarded() {
+  auto due = [&](Request& r) {
+    if (!r.routed_to || *r.routed_to == self_ || now_ - r.sent_at < options_.forward_retry_ms)
+      return false;
+    r.sent_at = now_;
+    return true;
+  };
+  for (auto& [id, w] : writes_)
+    if (due(w.request)) out_.send(*w.request.routed_to, Forward{w.command});
+  for (auto& [read_id, r] : reads_)
+    if (!r.read_end && due(r.request)) out_.send(*r.request.routed_to, ReadIndexRequest{read_id});
 }
 
 void ReplicaImpl::serve_confirmed(const std::vector<ConfirmedRead>& confirmed) {

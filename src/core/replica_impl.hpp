@@ -36,6 +36,7 @@ class ReplicaImpl {
     int attempt = 1;
     TimeMs attempt_deadline = 0;
     std::optional<SiteId> routed_to;
+    TimeMs sent_at = 0;  // when it was last handed to routed_to
   };
   struct PendingWrite {
     Command command;
@@ -79,6 +80,7 @@ class ReplicaImpl {
   void route(const Command& command, Request& request);
   void route(std::uint64_t read_id, PendingRead& read);
   void expire_requests();
+  void resend_forwarded();
   void finish_reads();
   void serve_confirmed(const std::vector<ConfirmedRead>& confirmed);
   std::optional<SiteId> leader() const;
@@ -113,6 +115,10 @@ class ReplicaImpl {
 
   std::map<RequestId, PendingWrite> writes_;
   std::map<std::uint64_t, PendingRead> reads_;
+  // route_requests() state: the leader of its last full pass, and whether a request was
+  // added or retried since.
+  bool routing_dirty_ = true;
+  std::optional<SiteId> routed_for_;
 };
 
 }  // namespace paxoskv

@@ -108,6 +108,25 @@ BOOST_AUTO_TEST_CASE(a_reply_to_an_earlier_leaderships_heartbeat_confirms_no_rea
   BOOST_TEST(done[0].is_read);
 }
 
+BOOST_AUTO_TEST_CASE(a_lost_forward_is_sent_again_within_the_attempt) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  SiteId follower = (*net.leader() + 1) % 3;
+  int forwards_dropped = 0;
+  auto drop_first_forward = [&](const Envelope& e) {
+    if (std::holds_alternative<Forward>(e.message.body) && forwards_dropped == 0) {
+      ++forwards_dropped;
+      return true;
+    }
+    return false;
+  };
+  net.replicas[follower].submit(test::put("k", "v", 1, 1), net.now);
+  net.run_for(500, drop_first_forward);  // well within one 2,000 ms attempt
+  BOOST_TEST(forwards_dropped == 1);
+  BOOST_REQUIRE_EQUAL(net.completions[follower].size(), 1u);
+  BOOST_TEST(net.completions[follower][0].ok);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cluster)
