@@ -18,6 +18,7 @@ namespace {
 // Datagrams handled before on_batch_end and a return to the io_context, so a flood on the
 // socket cannot starve the timers and the shell.
 constexpr std::size_t kMaxBatchDatagrams = 1024;
+constexpr int kReceiveBufferBytes = 8 << 20;
 
 std::string endpoint_text(const SiteInfo& site) {
   bool ipv6 = site.host.find(':') != std::string::npos;
@@ -67,6 +68,13 @@ UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId 
   if (!ec) socket_.bind(local, ec);
   // Sends and the drain loop must never wait: UDP is lossy, and a full socket buffer is a loss.
   if (!ec) socket_.non_blocking(true, ec);
+  // A site blocked in an fsync must not lose the datagrams that arrive meanwhile (a batch of
+  // accepts or client requests): ask for a large receive buffer (the kernel caps it at
+  // net.core.rmem_max; a smaller buffer is not an error).
+  if (!ec) {
+    boost::system::error_code ignored;
+    socket_.set_option(asio::socket_base::receive_buffer_size(kReceiveBufferBytes), ignored);
+  }
   if (ec) {
     std::string where = endpoint_text(cluster.site(self));
     std::ostringstream resolved;
@@ -129,6 +137,7 @@ void UdpTransport::drain() {
 }
 
 void UdpTransport::handle_datagram(std::size_t bytes) {
+  if (handle_client_datagram(std::string_view(buffer_.data(), bytes))) return;
   auto decoded = decode(std::string_view(buffer_.data(), bytes), cluster_);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
     ++drops_.malformed;
@@ -153,6 +162,27 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
   }
   BOOST_LOG_TRIVIAL(trace) << "received " << describe(message.body) << " from " << name;
   on_message_(message);
+}
+
+// True when the datagram was a client_request (handed on or dropped as malformed).
+bool UdpTransport::handle_client_datagram(std::string_view datagram) {
+  if (!on_client_request_ || !looks_like_client_request(datagram)) return false;
+  auto decoded = decode_client_request(datagram);
+  if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
+    // Not a well-formed client_request: the site-message decoder decides (and counts) it.
+    BOOST_LOG_TRIVIAL(debug) << "not a client request from " << sender_ << ": " << error->what;
+    return false;
+  }
+  BOOST_LOG_TRIVIAL(trace) << "received client_request from " << sender_;
+  on_client_request_(std::get<ClientRequest>(decoded), sender_);
+  return true;
+}
+
+void UdpTransport::send_to_client(const udp::endpoint& to, const std::string& datagram) {
+  if (!socket_.is_open()) return;
+  boost::system::error_code ec;
+  socket_.send_to(asio::buffer(datagram), to, 0, ec);
+  if (ec) BOOST_LOG_TRIVIAL(debug) << "lost client_reply to " << to << ": " << ec.message();
 }
 
 // Self-addressed messages never reach the socket: the site delivers them internally, so a

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "net/client_protocol.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/message.hpp"
 
@@ -43,11 +44,20 @@ class UdpTransport {
 
   const DropCounters& drops() const { return drops_; }
 
+  // Client protocol: `client_request` is the one type accepted from any endpoint (a client is
+  // not in the hosts file). Without a handler such datagrams are dropped like any other.
+  using ClientRequestHandler =
+      std::function<void(const ClientRequest&, const boost::asio::ip::udp::endpoint&)>;
+  void on_client_request(ClientRequestHandler handler) { on_client_request_ = std::move(handler); }
+  // Sends one datagram to a client endpoint; never throws or blocks, like send().
+  void send_to_client(const boost::asio::ip::udp::endpoint& to, const std::string& datagram);
+
  private:
   void do_receive();
   void on_receive(boost::system::error_code ec, std::size_t bytes);
   void drain();
   void handle_datagram(std::size_t bytes);
+  bool handle_client_datagram(std::string_view datagram);
 
   const Cluster& cluster_;
   SiteId self_;
@@ -58,6 +68,7 @@ class UdpTransport {
   boost::asio::ip::udp::endpoint sender_;
   MessageHandler on_message_;
   BatchEndHandler on_batch_end_;
+  ClientRequestHandler on_client_request_;
   DropCounters drops_;
 };
 

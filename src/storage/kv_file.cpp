@@ -1,21 +1,55 @@
 #include "storage/kv_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include "storage/posix_file.hpp"
 
 namespace paxoskv::storage {
 
+namespace {
+
+// Serialized entry by entry, in the map's (sorted) order: building a json::object of a large
+// map first costs several times more, and this runs on the site's only thread.
+std::string kv_json(const std::map<std::string, std::string>& kv) {
+  std::string content = "{";
+  bool first = true;
+  for (const auto& [key, value] : kv) {
+    if (!first) content += ',';
+    first = false;
+    content += boost::json::serialize(boost::json::string_view(key.data(), key.size()));
+    content += ':';
+    content += boost::json::serialize(boost::json::string_view(value.data(), value.size()));
+  }
+  content += "}\n";
+  return content;
+}
+
+}  // namespace
+
 void write_kv_file(const std::filesystem::path& dir, const std::string& site,
-                   const std::map<std::string, std::string>& kv) {
-  // boost::json::object keeps insertion order, so the map's order makes the file sorted by key.
-  boost::json::object o;
-  o.reserve(kv.size());
-  for (const auto& [key, value] : kv) o.emplace(key, value);
-  std::string content = boost::json::serialize(o);
-  content += '\n';
+                   const std::map<std::string, std::string>& kv, bool durable) {
+  std::string content = kv_json(kv);
   posix::make_dirs(dir);
-  posix::replace_atomically(dir / (site + ".json"), content, false);
+  std::filesystem::path path = dir / (site + ".json");
+  if (durable) {
+    posix::replace_atomically(path, content, false);
+    return;
+  }
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) posix::throw_errno(tmp, "cannot create");
+  try {
+    posix::write_all_at(fd, tmp, content, 0);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) posix::throw_errno(path, "cannot rename temp file");
 }
 
 }  // namespace paxoskv::storage

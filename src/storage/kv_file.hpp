@@ -7,8 +7,11 @@
 namespace paxoskv::storage {
 
 // DIR/SITE.json: the applied key-value map as a plain JSON object, replaced atomically
-// (temp file, fsync, rename). It is a view for people and tools; recovery replays the log.
+// (temp file, rename). It is a view for people and tools; recovery replays the log. With
+// `durable` the temp file and the directory are fsynced around the rename (shutdown); without
+// it (the periodic rewrites of a running site) the rename alone keeps the file whole, and a
+// file lost to a power failure is rewritten from the log at the next start.
 void write_kv_file(const std::filesystem::path& dir, const std::string& site,
-                   const std::map<std::string, std::string>& kv);
+                   const std::map<std::string, std::string>& kv, bool durable = true);
 
 }  // namespace paxoskv::storage

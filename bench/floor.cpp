@@ -1,0 +1,141 @@
+// paxoskv-floor: the floor under a replicated write on this machine.
+//
+//   paxoskv-floor udp-rtt [--samples N]       loopback UDP round trip (echo on 127.0.0.1)
+//   paxoskv-floor fsync --dir DIR [--samples N] one 4 KiB write + fdatasync in DIR
+//
+// Prints "p50_us=… p99_us=…" and one JSON line, for bench/compare-etcd.
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "paxoskv-floor: %s: %s\n", what.c_str(), std::strerror(errno));
+  std::exit(1);
+}
+
+double us_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+}
+
+int bound_socket(sockaddr_in& addr) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return fd;
+}
+
+// A forked echo process plays the peer; each sample is one 100-byte datagram there and back,
+// between two processes as between two sites.
+std::vector<double> udp_rtt(std::size_t samples) {
+  sockaddr_in echo_addr{};
+  sockaddr_in client_addr{};
+  int echo = bound_socket(echo_addr);
+  int client = bound_socket(client_addr);
+  pid_t child = ::fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    char buf[2048];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(echo, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n <= 0 || (n == 1 && buf[0] == 'q')) ::_exit(0);
+      ::sendto(echo, buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+  std::vector<double> out;
+  char payload[100];
+  std::memset(payload, 'x', sizeof payload);
+  char reply[2048];
+  for (std::size_t i = 0; i < samples + 100; ++i) {
+    auto start = Clock::now();
+    ::sendto(client, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&echo_addr),
+             sizeof echo_addr);
+    if (::recv(client, reply, sizeof reply, 0) <= 0) die("recv");
+    if (i >= 100) out.push_back(us_since(start));  // the first 100 warm up
+  }
+  ::sendto(client, "q", 1, 0, reinterpret_cast<sockaddr*>(&echo_addr), sizeof echo_addr);
+  ::waitpid(child, nullptr, 0);
+  ::close(echo);
+  ::close(client);
+  return out;
+}
+
+std::vector<double> fsync_4k(const std::string& dir, std::size_t samples) {
+  std::string path = dir + "/floor-fsync.tmp";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) die("open " + path);
+  std::vector<char> block(4096, 'f');
+  std::vector<double> out;
+  for (std::size_t i = 0; i < samples; ++i) {
+    auto start = Clock::now();
+    // Appends, as a log does: each sync makes new data and the file size durable.
+    if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i * block.size())) !=
+        static_cast<ssize_t>(block.size()))
+      die("pwrite");
+    if (::fdatasync(fd) != 0) die("fdatasync");
+    out.push_back(us_since(start));
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  return out;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1)))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: paxoskv-floor udp-rtt|fsync [--dir DIR] [--samples N]\n");
+    return 2;
+  }
+  std::string what = argv[1];
+  std::string dir = ".";
+  std::size_t samples = what == "fsync" ? 200 : 5000;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--dir")
+      dir = argv[i + 1];
+    else if (flag == "--samples")
+      samples = std::stoul(argv[i + 1]);
+    else
+      return 2;
+  }
+  std::vector<double> v;
+  if (what == "udp-rtt")
+    v = udp_rtt(samples);
+  else if (what == "fsync")
+    v = fsync_4k(dir, samples);
+  else
+    return 2;
+  double p50 = percentile(v, 0.5);
+  double p99 = percentile(v, 0.99);
+  std::printf("%s: p50_us=%.1f p99_us=%.1f samples=%zu\n", what.c_str(), p50, p99, v.size());
+  std::printf("{\"floor\":\"%s\",\"p50_us\":%.1f,\"p99_us\":%.1f,\"samples\":%zu}\n", what.c_str(),
+              p50, p99, v.size());
+  return 0;
+}

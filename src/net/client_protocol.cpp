@@ -1,0 +1,150 @@
+#include "net/client_protocol.hpp"
+
+#include <boost/json.hpp>
+#include <cassert>
+
+#include "core/json_form.hpp"
+#include "paxoskv/limits.hpp"
+
+namespace paxoskv::net {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kRequestType = "client_request";
+constexpr std::string_view kReplyType = "client_reply";
+
+// The parsed object of a datagram of the given type, or why not.
+std::variant<json::object, DecodeError> parse_typed(std::string_view datagram,
+                                                    std::string_view want_type) {
+  if (datagram.size() > limits::max_datagram_bytes)
+    return DecodeError{"datagram of " + std::to_string(datagram.size()) + " bytes is oversized"};
+  boost::system::error_code ec;
+  json::value value = json::parse(json::string_view(datagram.data(), datagram.size()), ec);
+  if (ec) return DecodeError{"not JSON: " + ec.message()};
+  json::object* o = value.if_object();
+  if (o == nullptr) return DecodeError{"not a JSON object"};
+  std::string type;
+  if (auto e = json_form::read_string(*o, "type", type); !e.empty()) return DecodeError{e};
+  if (type != want_type) return DecodeError{"not a " + std::string(want_type)};
+  return std::move(*o);
+}
+
+std::string read_id(const json::object& o, std::string_view field, std::uint64_t& out) {
+  if (auto e = json_form::read_u64(o, field, out); !e.empty()) return e;
+  if (out == 0 || out > limits::max_client_id)
+    return "field '" + std::string(field) + "' is out of range";
+  return "";
+}
+
+}  // namespace
+
+std::string_view client_op_name(ClientOp op) {
+  switch (op) {
+    case ClientOp::put:
+      return "put";
+    case ClientOp::append:
+      return "append";
+    case ClientOp::get:
+      return "get";
+    case ClientOp::del:
+      return "delete";
+    case ClientOp::tag:
+      return "tag";
+  }
+  return "?";
+}
+
+std::optional<ClientOp> client_op_from_name(std::string_view name) {
+  for (ClientOp op : {ClientOp::put, ClientOp::append, ClientOp::get, ClientOp::del, ClientOp::tag})
+    if (client_op_name(op) == name) return op;
+  return std::nullopt;
+}
+
+Command ClientRequest::command() const {
+  assert(!is_read());
+  Op core_op = op == ClientOp::put      ? Op::put
+               : op == ClientOp::append ? Op::append
+               : op == ClientOp::del    ? Op::del
+                                        : Op::tag;
+  return Command{core_op, key, value, id()};
+}
+
+std::string encode(const ClientRequest& request) {
+  json::object o;
+  o["type"] = kRequestType;
+  o["client"] = request.client;
+  o["seq"] = request.seq;
+  o["op"] = client_op_name(request.op);
+  o["key"] = request.key;
+  o["value"] = request.value;
+  return json::serialize(o);
+}
+
+std::string encode(const ClientReply& reply) {
+  json::object o;
+  o["type"] = kReplyType;
+  o["client"] = reply.client;
+  o["seq"] = reply.seq;
+  o["ok"] = reply.ok;
+  if (reply.value)
+    o["value"] = *reply.value;
+  else
+    o["value"] = nullptr;
+  o["error"] = reply.error;
+  if (!reply.leader.empty()) o["leader"] = reply.leader;
+  return json::serialize(o);
+}
+
+bool looks_like_client_request(std::string_view datagram) {
+  return datagram.find(kRequestType) != std::string_view::npos;
+}
+
+std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view datagram) {
+  auto parsed = parse_typed(datagram, kRequestType);
+  if (auto* error = std::get_if<DecodeError>(&parsed)) return *error;
+  const json::object& o = std::get<json::object>(parsed);
+  ClientRequest r;
+  std::string op;
+  if (auto e = read_id(o, "client", r.client); !e.empty()) return DecodeError{e};
+  if (auto e = read_id(o, "seq", r.seq); !e.empty()) return DecodeError{e};
+  if (auto e = json_form::read_string(o, "op", op); !e.empty()) return DecodeError{e};
+  auto client_op = client_op_from_name(op);
+  if (!client_op) return DecodeError{"unknown op"};
+  r.op = *client_op;
+  if (auto e = json_form::read_string(o, "key", r.key); !e.empty()) return DecodeError{e};
+  if (o.contains("value"))
+    if (auto e = json_form::read_string(o, "value", r.value); !e.empty()) return DecodeError{e};
+  if (r.key.empty() || r.key.size() > limits::max_key_bytes)
+    return DecodeError{"key is empty or longer than " + std::to_string(limits::max_key_bytes) +
+                       " bytes"};
+  if (r.value.size() > limits::max_value_bytes)
+    return DecodeError{"value too large (limit " + std::to_string(limits::max_value_bytes) +
+                       " bytes)"};
+  return r;
+}
+
+std::variant<ClientReply, DecodeError> decode_client_reply(std::string_view datagram) {
+  auto parsed = parse_typed(datagram, kReplyType);
+  if (auto* error = std::get_if<DecodeError>(&parsed)) return *error;
+  const json::object& o = std::get<json::object>(parsed);
+  ClientReply r;
+  if (auto e = read_id(o, "client", r.client); !e.empty()) return DecodeError{e};
+  if (auto e = read_id(o, "seq", r.seq); !e.empty()) return DecodeError{e};
+  const json::value* ok = o.if_contains("ok");
+  if (ok == nullptr || !ok->is_bool()) return DecodeError{"field 'ok' is not a boolean"};
+  r.ok = ok->get_bool();
+  const json::value* value = o.if_contains("value");
+  if (value != nullptr && value->is_string())
+    r.value = std::string(value->get_string());
+  else if (value != nullptr && !value->is_null())
+    return DecodeError{"field 'value' is neither a string nor null"};
+  if (o.contains("error"))
+    if (auto e = json_form::read_string(o, "error", r.error); !e.empty()) return DecodeError{e};
+  if (o.contains("leader"))
+    if (auto e = json_form::read_string(o, "leader", r.leader); !e.empty()) return DecodeError{e};
+  return r;
+}
+
+}  // namespace paxoskv::net

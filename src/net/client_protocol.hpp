@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "net/codec.hpp"
+#include "paxoskv/command.hpp"
+
+namespace paxoskv::net {
+
+// The client protocol on the sites' UDP ports (SPEC §4, §6). Unlike the site-to-site
+// messages it has no `from`: a client is any endpoint, and the reply goes back to the
+// endpoint the request came from.
+//   {"type":"client_request","client":7,"seq":3,"op":"put","key":"k","value":"v"}
+//   {"type":"client_reply","client":7,"seq":3,"ok":true,"value":null,"error":"",
+//    "leader":"alpha"}
+// `value` of a request is "" for get and delete; `leader` of a reply (optional) names the
+// site the replying site believes leads, so a client can go there next time.
+enum class ClientOp : std::uint8_t { put, append, get, del, tag };
+
+std::string_view client_op_name(ClientOp op);
+std::optional<ClientOp> client_op_from_name(std::string_view name);
+
+struct ClientRequest {
+  std::uint64_t client = 0;  // 1 .. 2^53 - 1
+  std::uint64_t seq = 0;     // 1 .. 2^53 - 1
+  ClientOp op = ClientOp::get;
+  std::string key;
+  std::string value;
+
+  RequestId id() const { return RequestId{client, seq}; }
+  bool is_read() const { return op == ClientOp::get; }
+  // The replicated command of a write (not for get).
+  Command command() const;
+};
+
+struct ClientReply {
+  std::uint64_t client = 0;
+  std::uint64_t seq = 0;
+  bool ok = false;
+  std::optional<std::string> value;  // a get's result; nullopt is null (and for writes)
+  std::string error;                 // why it failed, "" on success
+  std::string leader;                // "" when unknown
+};
+
+std::string encode(const ClientRequest& request);
+std::string encode(const ClientReply& reply);
+
+// Cheap test used by the transport before the full decode: does this datagram claim to be a
+// client_request? Only those are accepted from endpoints outside the hosts file.
+bool looks_like_client_request(std::string_view datagram);
+
+// Never throw: anything malformed (bad JSON, wrong type, missing fields, ids of 0 or above
+// 2^53 - 1, a key or value over the limits, a get with a value) is a DecodeError.
+std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view datagram);
+std::variant<ClientReply, DecodeError> decode_client_reply(std::string_view datagram);
+
+}  // namespace paxoskv::net

@@ -1,0 +1,74 @@
+#include "site/client_service.hpp"
+
+#include <boost/log/trivial.hpp>
+#include <cstdlib>
+#include <string>
+
+namespace paxoskv::site {
+
+namespace {
+
+// Bounds the requests one site holds for clients; beyond it new ones are dropped and the
+// clients retry (a closed-loop client has one outstanding request).
+constexpr std::size_t kMaxPendingClientRequests = 100'000;
+
+double drop_probability_from_env() {
+  const char* text = std::getenv("PAXOSKV_DROP_CLIENT_REPLIES");
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  double p = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(p >= 0 && p <= 1)) {
+    BOOST_LOG_TRIVIAL(warning) << "ignoring PAXOSKV_DROP_CLIENT_REPLIES='" << text
+                               << "': not a probability";
+    return 0;
+  }
+  BOOST_LOG_TRIVIAL(warning) << "fault injection: dropping client replies with probability " << p;
+  return p;
+}
+
+}  // namespace
+
+ClientService::ClientService(Replica& replica, net::UdpTransport& transport, const Cluster& cluster)
+    : replica_(replica),
+      transport_(transport),
+      cluster_(cluster),
+      drop_reply_probability_(drop_probability_from_env()),
+      rng_(std::random_device{}()) {}
+
+void ClientService::on_request(const net::ClientRequest& request,
+                               const boost::asio::ip::udp::endpoint& from, TimeMs now) {
+  auto [it, fresh] = pending_.try_emplace(request.id(), from);
+  if (!fresh) {
+    it->second = from;  // a retry while pending: answer wherever the client listens now
+    return;
+  }
+  if (pending_.size() > kMaxPendingClientRequests) {
+    pending_.erase(it);
+    return;
+  }
+  if (request.is_read())
+    replica_.submit_read(request.id(), request.key, now);
+  else
+    replica_.submit(request.command(), now);
+}
+
+bool ClientService::complete(const Completion& completion) {
+  auto it = pending_.find(completion.id);
+  if (it == pending_.end()) return false;
+  net::ClientReply reply{completion.id.client, completion.id.seq, completion.ok,
+                         completion.value,     completion.reason, ""};
+  if (std::optional<SiteId> leader = replica_.status().leader)
+    reply.leader = cluster_.name(*leader);
+  boost::asio::ip::udp::endpoint to = it->second;
+  pending_.erase(it);
+  if (drop_reply_probability_ > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(rng_) < drop_reply_probability_) {
+    BOOST_LOG_TRIVIAL(info) << "fault injection: dropped client_reply " << reply.client << "/"
+                            << reply.seq;
+    return true;
+  }
+  transport_.send_to_client(to, net::encode(reply));
+  return true;
+}
+
+}  // namespace paxoskv::site

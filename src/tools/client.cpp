@@ -1,0 +1,162 @@
+// paxoskv-client: one request to the cluster over the client protocol (SPEC §6).
+//
+//   paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]
+//                  put|append|get|delete|tag KEY [VALUE...]
+//
+// Prints the line the shell would print and exits 0 on success, 1 on failure, 2 on bad usage.
+// The client id is random per invocation and persisted nowhere: each invocation is a new
+// client with sequence number 1, and its retries (same id, same seq) are applied once.
+
+#include <boost/asio.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/client.hpp"
+#include "net/hosts_file.hpp"
+#include "paxoskv/limits.hpp"
+
+namespace {
+
+using namespace paxoskv;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+const char* const kUsage =
+    "usage: paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]\n"
+    "                      put|append|get|delete|tag KEY [VALUE...]\n"
+    "  --hosts       hosts file of the cluster (default hosts.txt)\n"
+    "  --site        site to ask first (default: the first of the file)\n"
+    "  --timeout-ms  wait this long for a reply before trying the next site (default 1000)\n"
+    "  --attempts    give up after this many attempts (default 12)\n";
+
+struct Invocation {
+  std::string hosts = "hosts.txt";
+  std::string site;
+  client::SessionOptions session;
+  net::ClientOp op = net::ClientOp::get;
+  std::string key;
+  std::string value;
+};
+
+std::optional<std::uint64_t> parse_positive(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    unsigned long long v = std::stoull(text, &used);
+    if (used != text.size() || v == 0 || v > 1'000'000'000) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// The invocation, or a usage problem to report.
+std::variant<Invocation, std::string> parse(const std::vector<std::string>& args) {
+  Invocation inv;
+  std::size_t i = 0;
+  for (; i < args.size() && args[i].rfind("--", 0) == 0; ++i) {
+    const std::string& flag = args[i];
+    if (i + 1 >= args.size()) return flag + " needs a value";
+    const std::string& value = args[++i];
+    if (flag == "--hosts") {
+      inv.hosts = value;
+    } else if (flag == "--site") {
+      inv.site = value;
+    } else if (flag == "--timeout-ms" || flag == "--attempts") {
+      auto n = parse_positive(value);
+      if (!n) return flag + " needs a positive number";
+      if (flag == "--timeout-ms")
+        inv.session.attempt_timeout_ms = static_cast<std::int64_t>(*n);
+      else
+        inv.session.max_attempts = static_cast<int>(*n);
+    } else {
+      return "unknown option '" + flag + "'";
+    }
+  }
+  if (i >= args.size()) return "a command is missing";
+  auto op = net::client_op_from_name(args[i]);
+  if (!op) return "unknown command '" + args[i] + "'";
+  inv.op = *op;
+  if (++i >= args.size()) return std::string(net::client_op_name(*op)) + " needs KEY";
+  inv.key = args[i++];
+  for (; i < args.size(); ++i) inv.value += (inv.value.empty() ? "" : " ") + args[i];
+  bool takes_value =
+      *op == net::ClientOp::put || *op == net::ClientOp::append || *op == net::ClientOp::tag;
+  if (takes_value && inv.value.empty())
+    return std::string(net::client_op_name(*op)) + " needs KEY VALUE";
+  if (!takes_value && !inv.value.empty())
+    return std::string(net::client_op_name(*op)) + " takes only KEY";
+  return inv;
+}
+
+// The shell's line for this result (SPEC §3).
+std::string result_line(const Invocation& inv, const client::Result& r) {
+  std::string op(net::client_op_name(inv.op));
+  if (!r.ok) return "unable to execute " + op + ": " + r.error;
+  if (inv.op == net::ClientOp::get)
+    return "get " + inv.key + " returned " + (r.value ? *r.value : "null");
+  return op + " " + inv.key + " completed";
+}
+
+int run(const Invocation& inv, const Cluster& cluster) {
+  std::string op(net::client_op_name(inv.op));
+  if (inv.key.size() > limits::max_key_bytes) {
+    std::cout << "unable to execute " << op << ": key too large (limit " << limits::max_key_bytes
+              << " bytes)\n";
+    return kExitFailure;
+  }
+  if (inv.value.size() > limits::max_value_bytes) {
+    std::cout << "unable to execute " << op << ": value too large (limit "
+              << limits::max_value_bytes << " bytes)\n";
+    return kExitFailure;
+  }
+  boost::asio::io_context io;
+  client::Session session(io, cluster, inv.session);
+  client::Result result;
+  session.request(inv.op, inv.key, inv.value, [&](const client::Result& r) {
+    result = r;
+    session.close();
+  });
+  io.run();
+  std::cout << result_line(inv, result) << std::endl;
+  return result.ok ? 0 : kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (const std::string& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  auto parsed = parse(args);
+  if (auto* problem = std::get_if<std::string>(&parsed)) {
+    std::cerr << "paxoskv-client: " << *problem << '\n' << kUsage;
+    return kExitUsage;
+  }
+  Invocation inv = std::get<Invocation>(parsed);
+  auto loaded = load_hosts(inv.hosts);
+  if (auto* error = std::get_if<HostsError>(&loaded)) {
+    std::cerr << error->text << '\n';
+    return kExitUsage;
+  }
+  const Cluster& cluster = std::get<Cluster>(loaded);
+  if (!inv.site.empty()) {
+    auto site = cluster.find(inv.site);
+    if (!site) {
+      std::cerr << "paxoskv-client: no site named '" << inv.site << "' in " << inv.hosts << '\n';
+      return kExitUsage;
+    }
+    inv.session.first_site = *site;
+  }
+  try {
+    return run(inv, cluster);
+  } catch (const std::exception& error) {
+    std::cerr << "paxoskv-client: " << error.what() << '\n';
+    return kExitFailure;
+  }
+}
