@@ -73,10 +73,28 @@ bool holds_an_element(std::string_view rest) {
   return false;
 }
 
+std::string json_kind(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::array:
+      return "a JSON array";
+    case json::kind::string:
+      return "a JSON string";
+    case json::kind::null:
+      return "JSON null";
+    case json::kind::bool_:
+      return "a JSON boolean";
+    default:
+      return "a JSON number";
+  }
+}
+
 std::string header_problem(std::string_view line, const std::string& site,
                            const std::string& array_key) {
+  // The line alone (a whole document on one line, such as `[]`), else as the start of ours.
   boost::system::error_code ec;
-  json::value v = json::parse(std::string(line) + "]}", ec);
+  json::value v = json::parse(line, ec);
+  if (ec) v = json::parse(std::string(line) + "]}", ec);
+  if (!ec && !v.is_object()) return "is " + json_kind(v) + ", not an object with a header";
   const json::object* o = ec ? nullptr : v.if_object();
   const json::value* s = o ? o->if_contains("site") : nullptr;
   if (s && s->is_string() && s->get_string() != site)
@@ -122,7 +140,37 @@ Body parse_body(std::string_view content, std::size_t pos, const std::filesystem
   return body;
 }
 
+// Checks what open() and read_array_file() both require before the elements: a non-empty
+// file that starts with this site's header.
+void check_header(const std::string& content, const std::string& header,
+                  const std::filesystem::path& path, const std::string& site,
+                  const std::string& array_key) {
+  if (content.empty()) refuse_corrupt(path, "empty file (it is created with a header)");
+  if (content.compare(0, header.size(), header) != 0) {
+    std::string_view first = std::string_view(content).substr(0, content.find('\n'));
+    refuse_corrupt(path, "line 1: " + header_problem(first, site, array_key));
+  }
+}
+
 }  // namespace
+
+ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
+                                  const std::string& array_key) {
+  const std::string header = header_line(site, array_key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) posix::throw_errno(path, "cannot open");
+  std::string content;
+  try {
+    content = posix::read_all(fd, path);
+  } catch (...) {
+    posix::close_fd(fd);
+    throw;
+  }
+  posix::close_fd(fd);
+  check_header(content, header, path, site, array_key);
+  Body body = parse_body(content, header.size(), path);
+  return ArrayFileContents{std::move(body.elements), body.torn};
+}
 
 JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
     : path_(std::move(other.path_)),
@@ -168,11 +216,7 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
   if (fd_ < 0) posix::throw_errno(path, "cannot open");
 
   const std::string content = posix::read_all(fd_, path);
-  if (content.empty()) refuse_corrupt(path, "empty file (it is created with a header)");
-  if (content.compare(0, header.size(), header) != 0) {
-    std::string_view first = std::string_view(content).substr(0, content.find('\n'));
-    refuse_corrupt(path, "line 1: " + header_problem(first, site, array_key));
-  }
+  check_header(content, header, path, site, array_key);
 
   Body body = parse_body(content, header.size(), path);
   elements_ = body.elements.size();

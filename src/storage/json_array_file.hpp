@@ -53,4 +53,16 @@ class JsonArrayFile {
   bool repaired_ = false;
 };
 
+// What a JSON array file holds, read without changing it (for tools such as paxoskv-verify).
+struct ArrayFileContents {
+  std::vector<boost::json::object> elements;
+  bool torn_tail = false;  // the last write was torn: JsonArrayFile::open() would cut it off
+};
+
+// Reads `path` read-only and checks it exactly as JsonArrayFile::open() does, without creating
+// or repairing anything. Throws StorageError naming the file (and the line) if the file cannot
+// be read or is corrupt beyond a torn tail.
+ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
+                                  const std::string& array_key);
+
 }  // namespace paxoskv::storage

@@ -20,9 +20,9 @@ json::object entry_to_json(const LogEntry& e) {
   return o;
 }
 
-// Why element `index` is not the entry that continues the chain after `previous`; "" when it
-// is, with `out` filled.
-std::string entry_problem(const json::object& o, Slot index, const Hash& previous, LogEntry& out) {
+// Why element `index` is not a well-formed entry for that slot; "" when it is, with `out`
+// filled. The hash is read, not checked: that needs the previous one.
+std::string entry_problem(const json::object& o, Slot index, LogEntry& out) {
   if (auto e = json_form::read_u64(o, "slot", out.slot); !e.empty()) return e;
   if (out.slot != index)
     return "has slot " + std::to_string(out.slot) + " where slot " + std::to_string(index) +
@@ -31,28 +31,54 @@ std::string entry_problem(const json::object& o, Slot index, const Hash& previou
   std::string hex;
   if (auto e = json_form::read_string(o, "hash", hex); !e.empty()) return e;
   if (!from_hex(hex, out.hash)) return "field 'hash' is not 64 hex digits";
-  if (out.hash != chain_hash(out.slot, out.command, previous))
-    return "hash does not match the chain (the entry or one before it was altered)";
   return "";
 }
 
 }  // namespace
 
-LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
-  const std::filesystem::path path = dir / (site + "_log.json");
-  std::vector<json::object> elements = file_.open(path, site, "entries");
-  loaded_.reserve(elements.size());
+ChainCheck verify_log_entries(std::vector<json::object> elements) {
+  ChainCheck check;
+  check.entries.reserve(elements.size());
   Hash previous = genesis_hash;
   for (json::object& o : elements) {
+    const Slot index = check.entries.size();
     LogEntry entry;
-    if (std::string e = entry_problem(o, loaded_.size(), previous, entry); !e.empty())
-      refuse_corrupt(path, "slot " + std::to_string(loaded_.size()) + ": " + e);
+    if (std::string e = entry_problem(o, index, entry); !e.empty()) {
+      check.broken = ChainBreak{index, e, false, {}, {}};
+      break;
+    }
+    const Hash computed = chain_hash(entry.slot, entry.command, previous);
+    if (entry.hash != computed) {
+      check.broken = ChainBreak{index,
+                                "hash does not match the chain (the entry or one before it "
+                                "was altered)",
+                                true, entry.hash, computed};
+      break;
+    }
     previous = entry.hash;
-    loaded_.push_back(std::move(entry));
+    check.entries.push_back(std::move(entry));
     o = json::object();  // a long log is held once, not twice (as JSON and as entries)
   }
+  return check;
+}
+
+LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site) {
+  LogFileCheck out;
+  out.path = dir / (site + "_log.json");
+  ArrayFileContents contents = read_array_file(out.path, site, "entries");
+  out.torn_tail = contents.torn_tail;
+  out.chain = verify_log_entries(std::move(contents.elements));
+  return out;
+}
+
+LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
+  const std::filesystem::path path = dir / (site + "_log.json");
+  ChainCheck check = verify_log_entries(file_.open(path, site, "entries"));
+  if (check.broken)
+    refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
+  loaded_ = std::move(check.entries);
   end_ = loaded_.size();
-  last_hash_ = previous;
+  last_hash_ = loaded_.empty() ? genesis_hash : loaded_.back().hash;
 }
 
 std::vector<LogEntry> LogStore::take_loaded() {

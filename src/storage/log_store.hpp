@@ -1,6 +1,8 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "paxoskv/chain.hpp"
@@ -15,6 +17,35 @@ namespace paxoskv::storage {
 //   {"slot":0,"op":"put","key":"k","value":"a","client":7,"seq":1,"hash":"<64 hex>"}
 //   ,{"slot":1,"op":"no-op","hash":"<64 hex>"}
 //   ]}
+// The first entry of a log that does not continue the hash chain.
+struct ChainBreak {
+  Slot slot = 0;               // the element's position: the slot it should hold
+  std::string what;            // why, for the user
+  bool hash_mismatch = false;  // well-formed, but the stored hash is not the computed one
+  Hash stored{};               // when hash_mismatch
+  Hash computed{};             // when hash_mismatch: chain_hash over the entry and hash(slot-1)
+};
+
+// The result of recomputing a log's chain from hash(-1) on.
+struct ChainCheck {
+  std::vector<LogEntry> entries;     // the verified prefix: slots [0, entries.size())
+  std::optional<ChainBreak> broken;  // the first bad entry; none when the whole log verifies
+};
+
+// Checks the elements of a log file in order: contiguous slots from 0, well-formed commands,
+// and every stored hash equal to the recomputed one. Stops at the first bad entry. Never
+// throws; the elements are consumed, so a long log is held once, not twice.
+ChainCheck verify_log_entries(std::vector<boost::json::object> elements);
+
+// DIR/SITE_log.json read without changing it, and its chain checked (paxoskv-verify).
+struct LogFileCheck {
+  std::filesystem::path path;
+  ChainCheck chain;
+  bool torn_tail = false;  // a torn last write, which the site cuts off at its next start
+};
+// Throws StorageError if the file cannot be read or is corrupt as a file (see JsonArrayFile).
+LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site);
+
 class LogStore {
  public:
   // Opens or creates the file; repairs a torn tail; verifies that slots are contiguous from 0

@@ -174,4 +174,80 @@ BOOST_FIXTURE_TEST_CASE(log_of_another_site_is_refused, LogFixture) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// verify_log_file: the read-only chain check behind paxoskv-verify (and LogStore's refusal).
+BOOST_AUTO_TEST_SUITE(verify_log)
+
+BOOST_FIXTURE_TEST_CASE(intact_log_verifies_with_every_entry_and_the_head, LogFixture) {
+  const std::vector<LogEntry> all = chain(10);
+  write_log(10);
+  const std::string before = read_text(path);
+  LogFileCheck check = verify_log_file(dir.path(), "alpha");
+  BOOST_TEST(!check.chain.broken.has_value());
+  BOOST_TEST(!check.torn_tail);
+  BOOST_TEST((check.chain.entries == all));
+  BOOST_TEST(check.path == path);
+  BOOST_TEST(read_text(path) == before);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_flipped_byte_of_an_old_value_names_that_slot, LogFixture) {
+  const std::vector<LogEntry> all = chain(10);
+  write_log(10);
+  // Flip the lowest bit of the last byte of slot 3's value: "value-3" becomes "value-2".
+  std::string text = read_text(path);
+  const std::size_t at = text.find("\"value-3\"");
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  const std::size_t byte = at + std::string("\"value-").size();
+  text[byte] = static_cast<char>(text[byte] ^ 1);
+  write_text(path, text);
+
+  LogFileCheck check = verify_log_file(dir.path(), "alpha");
+  BOOST_TEST_REQUIRE(check.chain.broken.has_value());
+  const ChainBreak& broken = *check.chain.broken;
+  BOOST_TEST(broken.slot == 3u);
+  BOOST_TEST(broken.hash_mismatch);
+  BOOST_TEST(to_hex(broken.stored) == to_hex(all[3].hash));
+  Command altered = all[3].command;
+  altered.value = "value-2";
+  BOOST_TEST(to_hex(broken.computed) == to_hex(chain_hash(3, altered, all[2].hash)));
+  BOOST_TEST((check.chain.entries == slice(all, 0, 3)));  // the verified prefix
+  BOOST_TEST(read_text(path) == text);                    // reported, never repaired
+  // The site refuses the same file, naming the same slot.
+  BOOST_TEST(contains(storage_error_of([&] { LogStore(dir.path(), "alpha"); }),
+                      "alpha_log.json: slot 3: hash does not match the chain"));
+}
+
+BOOST_FIXTURE_TEST_CASE(malformed_entry_is_a_break_without_hashes, LogFixture) {
+  write_log(8);
+  edit("{\"slot\":5,", "{\"slot\":6,");
+  LogFileCheck check = verify_log_file(dir.path(), "alpha");
+  BOOST_TEST_REQUIRE(check.chain.broken.has_value());
+  BOOST_TEST(check.chain.broken->slot == 5u);
+  BOOST_TEST(!check.chain.broken->hash_mismatch);
+  BOOST_TEST(contains(check.chain.broken->what, "has slot 6 where slot 5 was expected"));
+}
+
+BOOST_FIXTURE_TEST_CASE(torn_tail_is_reported_and_left_in_place, LogFixture) {
+  write_log(11);
+  const std::string full = read_text(path);
+  const std::string torn = full.substr(0, full.size() - 40);
+  write_text(path, torn);
+  LogFileCheck check = verify_log_file(dir.path(), "alpha");
+  BOOST_TEST(check.torn_tail);
+  BOOST_TEST(!check.chain.broken.has_value());
+  BOOST_TEST(check.chain.entries.size() == 10u);
+  BOOST_TEST(read_text(path) == torn);
+}
+
+BOOST_FIXTURE_TEST_CASE(missing_or_garbled_file_throws_and_nothing_is_created, LogFixture) {
+  BOOST_TEST(contains(storage_error_of([&] { verify_log_file(dir.path(), "alpha"); }),
+                      "alpha_log.json: cannot open"));
+  BOOST_TEST(!std::filesystem::exists(path));
+  write_log(6);
+  edit(",{\"slot\":2,", ",{\"slot\":2,garbage");
+  BOOST_TEST(contains(storage_error_of([&] { verify_log_file(dir.path(), "alpha"); }),
+                      "alpha_log.json: line 4: not valid JSON (garbage in the middle"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace paxoskv::storage::test
