@@ -1,0 +1,53 @@
+#include "storage/data_files.hpp"
+
+#include <system_error>
+
+#include "storage/json_array_file.hpp"
+#include "storage/storage_error.hpp"
+
+namespace paxoskv::storage {
+
+namespace {
+
+bool file_exists(const std::filesystem::path& path) {
+  std::error_code error;
+  bool exists = std::filesystem::exists(path, error);
+  if (error) throw StorageError(path.string() + ": cannot check the file: " + error.message());
+  return exists;
+}
+
+// A state file exactly as a fresh site creates it: the header and no records. Anything that
+// does not read cleanly is not: its own open reports what is wrong with it.
+bool holds_no_records(const std::filesystem::path& state, const std::string& site) {
+  try {
+    ArrayFileContents contents = read_array_file(state, site, "records");
+    return contents.elements.empty() && !contents.torn_tail;
+  } catch (const StorageError&) {
+    return false;
+  }
+}
+
+[[noreturn]] void refuse_missing(const std::filesystem::path& missing,
+                                 const std::filesystem::path& present, const std::string& what) {
+  throw StorageError(missing.string() + ": missing, but " + present.string() +
+                     " exists; refusing to start, since starting without it would " + what +
+                     ". To start this site empty and let it catch up from its peers, move " +
+                     present.string() + " away too");
+}
+
+}  // namespace
+
+const std::filesystem::path& check_data_files(const std::filesystem::path& dir,
+                                              const std::string& site) {
+  const std::filesystem::path state = dir / (site + "_state.json");
+  const std::filesystem::path log = dir / (site + "_log.json");
+  const bool has_state = file_exists(state);
+  const bool has_log = file_exists(log);
+  if (has_state && !has_log && !holds_no_records(state, site))
+    refuse_missing(log, state, "silently reset the decided log");
+  if (has_log && !has_state)
+    refuse_missing(state, log, "forget every promise and accepted value of this acceptor");
+  return dir;
+}
+
+}  // namespace paxoskv::storage
