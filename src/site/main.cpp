@@ -10,6 +10,7 @@
 #include <boost/log/trivial.hpp>
 
 #include "net/hosts_file.hpp"
+#include "site/http_status.hpp"
 #include "site/logging.hpp"
 #include "site/options.hpp"
 #include "site/shell.hpp"
@@ -54,10 +55,14 @@ std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& option
 int serve(const Options& options, const Cluster& cluster, SiteId self) {
   boost::asio::io_context io;
   Site site(io, cluster, self, options.data_dir);
+  if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
+    site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});
   std::optional<Shell> shell;
+  std::optional<HttpStatusServer> http;
 
   auto shut_down = [&] {
     if (shell) shell->stop();
+    if (http) http->stop();
     site.stop();
     io.stop();
   };
@@ -69,6 +74,7 @@ int serve(const Options& options, const Cluster& cluster, SiteId self) {
   });
 
   site.start();
+  if (options.http_port != 0) http.emplace(io, site, options.http_port);
   if (options.shell) {
     shell.emplace(io, site, shut_down);
     shell->start();

@@ -1,6 +1,8 @@
 #include "site/options.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <optional>
 
 namespace paxoskv::site {
@@ -15,7 +17,27 @@ std::pair<std::string, std::optional<std::string>> split_flag(const std::string&
 }
 
 bool takes_value(const std::string& flag) {
-  return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level";
+  return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level" ||
+         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http";
+}
+
+// A probability: a plain decimal number in [0, 1], the whole word.
+std::optional<double> parse_probability(const std::string& text) {
+  double value = 0.0;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc{} || stop != end || !std::isfinite(value)) return std::nullopt;
+  if (value < 0.0 || value > 1.0) return std::nullopt;
+  return value;
+}
+
+// A TCP port: a decimal number from 0 to 65535, the whole word.
+std::optional<std::uint16_t> parse_port(const std::string& text) {
+  unsigned value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc{} || stop != end || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
 }
 
 std::optional<UsageError> apply_value(Options& options, const std::string& flag,
@@ -25,6 +47,14 @@ std::optional<UsageError> apply_value(Options& options, const std::string& flag,
     options.hosts_path = value;
   } else if (flag == "--data-dir") {
     options.data_dir = value;
+  } else if (flag == "--http") {
+    auto port = parse_port(value);
+    if (!port) return UsageError{"--http takes a TCP port from 0 to 65535, not '" + value + "'"};
+    options.http_port = *port;
+  } else if (flag == "--fail-rate" || flag == "--drop-rate") {
+    auto rate = parse_probability(value);
+    if (!rate) return UsageError{flag + " takes a probability from 0 to 1, not '" + value + "'"};
+    (flag == "--fail-rate" ? options.fail_rate : options.drop_rate) = *rate;
   } else {
     auto level = parse_log_level(value);
     if (!level)
@@ -70,12 +100,17 @@ std::string usage_text(std::string_view program) {
   text += program;
   text +=
       " SITE [--hosts FILE] [--data-dir DIR] [--log-level trace|debug|info|warning|error]"
-      " [--no-shell]\n"
+      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT]\n"
       "  SITE         name of this site in the hosts file\n"
       "  --hosts      hosts file (default hosts.txt)\n"
       "  --data-dir   directory of the site's files (default data)\n"
       "  --log-level  diagnostics on stderr at this level and above (default warning)\n"
-      "  --no-shell   do not read stdin; serve until SIGINT or SIGTERM\n";
+      "  --no-shell   do not read stdin; serve until SIGINT or SIGTERM\n"
+      "  --fail-rate  fault injection: the acceptor ignores each incoming prepare or accept\n"
+      "               with probability P (0 to 1, default 0)\n"
+      "  --drop-rate  fault injection: drop each outgoing datagram with probability P\n"
+      "  --http       serve a read-only status page and /metrics on 127.0.0.1:PORT\n"
+      "               (default 0: off)\n";
   return text;
 }
 

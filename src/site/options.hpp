@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,6 +17,12 @@ struct Options {
   std::string data_dir = "data";
   LogLevel log_level = boost::log::trivial::warning;
   bool shell = true;  // false with --no-shell: stdin is never read
+  // Fault injection (teaching and tests), probabilities in [0, 1]: --fail-rate makes the
+  // acceptor ignore each incoming prepare or accept, --drop-rate drops each outgoing datagram.
+  double fail_rate = 0.0;
+  double drop_rate = 0.0;
+  // --http PORT: the read-only status page and /metrics on 127.0.0.1:PORT; 0 is off.
+  std::uint16_t http_port = 0;
 };
 
 // `--help`: print the usage on stdout and exit 0.

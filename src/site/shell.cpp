@@ -1,6 +1,7 @@
 #include "site/shell.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <boost/log/trivial.hpp>
@@ -60,6 +61,9 @@ void Shell::start() {
     boost::asio::post(io_, [this] { quit(); });
     return;
   }
+  // Line editing only for a person at a terminal; scripts keep the plain line reader.
+  if (interactive_ && ::isatty(STDOUT_FILENO) == 1)
+    editor_ = std::make_unique<LineEditor>(LineEditor::default_history_file());
   BOOST_LOG_TRIVIAL(info) << "shell ready, client id " << client_id_;
   next_command();
 }
@@ -68,6 +72,8 @@ void Shell::stop() {
   if (stopped_) return;
   stopped_ = true;
   timer_.cancel();
+  // Gives the terminal back from raw mode and saves the history.
+  editor_.reset();
   // Leave the user's terminal on a fresh line after Ctrl-D or Ctrl-C at the prompt.
   if (prompt_shown_) print("");
   restore_stdin();
@@ -83,6 +89,7 @@ void Shell::restore_stdin() {
 void Shell::next_command() {
   if (stopped_) return;
   if (at_end_of_input_) return quit();
+  if (editor_) return read_edited_line();
   if (interactive_) {
     std::cout << site_.name() << "> " << std::flush;
     prompt_shown_ = true;
@@ -125,6 +132,40 @@ void Shell::on_read(const boost::system::error_code& error, std::size_t bytes) {
         [this](const boost::system::error_code& e, std::size_t n) { on_read(e, n); });
   }
   execute(line);
+}
+
+void Shell::read_edited_line() {
+  prompt_shown_ = true;
+  editor_->prompt(site_.name() + "> ",
+                  [this](std::optional<std::string> line) { on_edited_line(std::move(line)); });
+  wait_for_terminal();
+}
+
+void Shell::wait_for_terminal() {
+  input_.async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this](const boost::system::error_code& error) {
+        if (stopped_ || error == boost::asio::error::operation_aborted) return;
+        // Readable with nothing to read: the terminal hung up.
+        int available = 0;
+        if (error || ::ioctl(STDIN_FILENO, FIONREAD, &available) != 0 || available == 0) {
+          editor_->cancel();
+          return on_edited_line(std::nullopt);
+        }
+        editor_->feed();
+        if (!stopped_ && editor_ && editor_->editing()) wait_for_terminal();
+      });
+}
+
+void Shell::on_edited_line(std::optional<std::string> line) {
+  if (stopped_) return;
+  if (!line) {
+    // Ctrl-D at the prompt: stop() ends the prompt's line.
+    at_end_of_input_ = true;
+    return quit();
+  }
+  prompt_shown_ = false;
+  execute(*line);
 }
 
 void Shell::execute(const std::string& line) {

@@ -3,10 +3,12 @@
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "site/line_editor.hpp"
 #include "site/shell_command.hpp"
 #include "site/site.hpp"
 
@@ -39,6 +41,10 @@ class Shell {
 
   void next_command();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
+  // At a terminal: the line comes from libedit, fed whenever stdin is readable.
+  void read_edited_line();
+  void wait_for_terminal();
+  void on_edited_line(std::optional<std::string> line);
   void execute(const std::string& line);
   void run(const WriteCommand& command);
   void run(const GetCommand& command);
@@ -66,6 +72,7 @@ class Shell {
   boost::asio::streambuf buffer_;
   boost::asio::steady_timer timer_;  // `sleep`, or the watchdog of a pending command
   bool interactive_ = false;
+  std::unique_ptr<LineEditor> editor_;  // when stdin and stdout are both terminals
   int saved_stdin_flags_ = -1;
   std::uint64_t client_id_ = 0;
   std::uint64_t next_seq_ = 1;

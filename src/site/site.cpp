@@ -5,6 +5,7 @@
 #include <chrono>
 #include <random>
 
+#include "storage/data_files.hpp"
 #include "storage/kv_file.hpp"
 #include "storage/storage_error.hpp"
 
@@ -15,10 +16,23 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(10);
 // SPEC §5: SITE.json is at most 100 ms behind the applied map.
 constexpr auto kKvWriteDelay = std::chrono::milliseconds(100);
+// How long decided entries may sit in SITE_log.json unsynced (see Site::persist). Only bounds
+// how soon the acceptor records they cover can be compacted; nothing waits for it.
+// The periodic SITE.json rewrite may take at most 1/20 of a busy site's time.
+constexpr int kKvWriteCostShare = 20;
+constexpr auto kLogSyncDelay = std::chrono::milliseconds(20);
 
 std::uint64_t random_seed() {
   std::random_device device;
   return (std::uint64_t{device()} << 32) | device();
+}
+
+// Runs one store's sync() and records how long it took.
+template <typename Sync>
+void timed_sync(Metrics& metrics, SyncedFile file, Sync&& sync) {
+  auto start = std::chrono::steady_clock::now();
+  sync();
+  metrics.observe_fsync(file, std::chrono::steady_clock::now() - start);
 }
 
 // The stores open the files of an existing directory; a fresh site makes its directory.
@@ -44,12 +58,15 @@ Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
       cluster_(cluster),
       self_(self),
       data_dir_(data_dir),
-      acceptor_store_(ensure_directory(data_dir), cluster.name(self)),
+      acceptor_store_(storage::check_data_files(ensure_directory(data_dir), cluster.name(self)),
+                      cluster.name(self)),
       log_store_(data_dir, cluster.name(self)),
       replica_(cluster, self, ReplicaOptions{}, random_seed()),
       transport_(io, cluster_, self),
+      clients_(replica_, transport_, cluster_),
       tick_timer_(io),
-      kv_timer_(io) {
+      kv_timer_(io),
+      log_sync_timer_(io) {
   restore();
 }
 
@@ -59,6 +76,9 @@ void Site::restore() {
   // Records below the log's end are dead: those slots are decided and durable.
   for (const auto& [slot, entry] : acceptor_store_.accepted())
     if (slot >= log_store_.end()) accepted.push_back(entry);
+  // The log may hold appends of the previous run that were never fsynced (see persist):
+  // make them durable before the acceptor records they cover are forgotten.
+  log_store_.sync();
   acceptor_store_.forget_below(log_store_.end());
   std::vector<LogEntry> log = log_store_.take_loaded();
   BOOST_LOG_TRIVIAL(info) << "recovered promised=" << to_string(acceptor_store_.promised())
@@ -70,9 +90,16 @@ void Site::start() {
   transport_.start(
       [this](const Message& message) {
         assert(message.from != self_);
+        metrics_.count_received(message);
+        if (faults_ && faults_->ignore_incoming(message)) return;
         replica_.step(message, now_ms());
       },
       [this] { flush(); });
+  transport_.on_client_request(
+      [this](const net::ClientRequest& request, const boost::asio::ip::udp::endpoint& from) {
+        metrics_.count_client_request();
+        clients_.on_request(request, from, now_ms());
+      });
   arm_tick();
   // The map was rebuilt from the log: SITE.json may be stale (a crash) or absent (a new site).
   schedule_kv_write();
@@ -84,18 +111,27 @@ void Site::stop() {
   stopped_ = true;
   tick_timer_.cancel();
   kv_timer_.cancel();
+  log_sync_timer_.cancel();
   transport_.close();
-  write_kv();
+  write_kv(true);
   acceptor_store_.sync();
-  log_store_.sync();
+  sync_log();
+}
+
+void Site::inject_faults(FaultRates rates) {
+  faults_.emplace(rates, random_seed());
+  BOOST_LOG_TRIVIAL(warning) << "fault injection on: fail-rate " << rates.fail_rate
+                             << ", drop-rate " << rates.drop_rate;
 }
 
 void Site::submit(const Command& command) {
+  metrics_.count_submitted(false);
   replica_.submit(command, now_ms());
   flush();
 }
 
 void Site::submit_read(RequestId id, const std::string& key) {
+  metrics_.count_submitted(true);
   replica_.submit_read(id, key, now_ms());
   flush();
 }
@@ -118,17 +154,27 @@ void Site::flush() {
   Ready ready = replica_.take_ready();
   persist(ready);
   for (Envelope& envelope : ready.messages) {
+    metrics_.count_outgoing(envelope);
     if (envelope.to == self_) {
       deliver_to_self(std::move(envelope.message));
-    } else {
+    } else if (!faults_ || !faults_->drop_outgoing(envelope)) {
+      metrics_.count_sent(envelope);
       transport_.send(envelope);
     }
   }
-  if (on_completion_)
-    for (const Completion& completion : ready.completions) on_completion_(completion);
+  for (const Completion& completion : ready.completions) metrics_.count_completion(completion);
+  for (const Completion& completion : ready.completions)
+    if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
   if (ready.kv_changed) schedule_kv_write();
 }
 
+// The fsyncs that must precede this Ready's messages. Acceptor records (a promise, accepted
+// values) are fsynced here: every promise and ack depends on them. Decided entries are only
+// appended: a decided slot was accepted by a quorum whose acceptor records are durable, and
+// each acceptor keeps those records until its own log is fsynced past them (forget_below runs
+// only after sync_log), so a crash that loses the log's unsynced tail loses nothing that
+// cannot be recovered. The one exception is a promise: it reports this site's decided_end,
+// and a new leader never proposes below it, so the log is fsynced before a promise leaves.
 void Site::persist(const Ready& ready) {
   if (!ready.must_persist()) return;
   bool acceptor_records = ready.promised || !ready.accepted.empty();
@@ -136,45 +182,76 @@ void Site::persist(const Ready& ready) {
   if (!ready.decided.empty()) {
     assert(ready.decided.front().slot == log_store_.end());
     log_store_.append(ready.decided);
+    log_unsynced_ = true;
   }
-  // Both fsyncs happen before any message of this Ready leaves: a promise or an ack is
-  // only ever seen by a peer once the state behind it is durable.
-  if (acceptor_records) acceptor_store_.sync();
-  if (!ready.decided.empty()) {
-    log_store_.sync();
-    acceptor_store_.forget_below(log_store_.end());
-  }
+  if (acceptor_records) timed_sync(metrics_, SyncedFile::state, [this] { acceptor_store_.sync(); });
+  if (ready.promised)
+    sync_log();
+  else if (log_unsynced_)
+    schedule_log_sync();
+}
+
+void Site::sync_log() {
+  if (!log_unsynced_) return;
+  timed_sync(metrics_, SyncedFile::log, [this] { log_store_.sync(); });
+  log_unsynced_ = false;
+  acceptor_store_.forget_below(log_store_.end());
+}
+
+void Site::schedule_log_sync() {
+  if (log_sync_scheduled_ || stopped_) return;
+  log_sync_scheduled_ = true;
+  log_sync_timer_.expires_after(kLogSyncDelay);
+  log_sync_timer_.async_wait([this](const boost::system::error_code& error) {
+    log_sync_scheduled_ = false;
+    if (error || stopped_) return;
+    sync_log();
+  });
 }
 
 void Site::deliver_to_self(Message message) {
   // Posted rather than stepped here, so the Replica never sees an input while it is still
-  // handing out the Ready that produced it.
-  boost::asio::post(io_, [this, message = std::move(message)] {
-    if (stopped_) return;
-    replica_.step(message, now_ms());
-    flush();
-  });
+  // handing out the Ready that produced it. Everything queued before the handler runs is
+  // stepped together and flushed once: a batch of self-accepts costs one fsync.
+  self_inbox_.push_back(std::move(message));
+  if (self_inbox_.size() > 1) return;
+  boost::asio::post(io_, [this] { step_self_messages(); });
+}
+
+void Site::step_self_messages() {
+  std::vector<Message> inbox;
+  inbox.swap(self_inbox_);
+  if (stopped_) return;
+  TimeMs now = now_ms();
+  for (const Message& message : inbox)
+    if (!faults_ || !faults_->ignore_incoming(message)) replica_.step(message, now);
+  flush();
 }
 
 void Site::schedule_kv_write() {
   if (kv_write_scheduled_ || stopped_) return;
   kv_write_scheduled_ = true;
-  kv_timer_.expires_after(kKvWriteDelay);
+  // A large map takes a while to write, on the site's only thread: under steady load the
+  // rewrites are spaced so that they take at most 1/kKvWriteCostShare of the time.
+  kv_timer_.expires_after(std::max<std::chrono::steady_clock::duration>(
+      kKvWriteDelay, kKvWriteCostShare * last_kv_write_duration_));
   kv_timer_.async_wait([this](const boost::system::error_code& error) {
     kv_write_scheduled_ = false;
     if (error || stopped_) return;
-    write_kv();
+    write_kv(false);
   });
 }
 
-void Site::write_kv() {
+void Site::write_kv(bool durable) {
   // SITE.json is a view rebuilt from the log at every start: failing to write it is worth a
   // loud message, not the loss of the site.
+  auto start = std::chrono::steady_clock::now();
   try {
-    storage::write_kv_file(data_dir_, name(), replica_.kv());
+    storage::write_kv_file(data_dir_, name(), replica_.kv(), durable);
   } catch (const storage::StorageError& error) {
     BOOST_LOG_TRIVIAL(error) << error.what();
   }
+  last_kv_write_duration_ = std::chrono::steady_clock::now() - start;
 }
 
 }  // namespace paxoskv::site

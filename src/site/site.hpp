@@ -3,10 +3,14 @@
 #include <boost/asio.hpp>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "net/udp_transport.hpp"
 #include "paxoskv/replica.hpp"
+#include "site/client_service.hpp"
+#include "site/fault_injection.hpp"
+#include "site/metrics.hpp"
 #include "storage/acceptor_store.hpp"
 #include "storage/log_store.hpp"
 
@@ -35,6 +39,8 @@ class Site {
   void stop();
 
   void on_completion(CompletionHandler handler) { on_completion_ = std::move(handler); }
+  // --fail-rate / --drop-rate: from now on, injected faults eat messages (see FaultInjector).
+  void inject_faults(FaultRates rates);
   void submit(const Command& command);
   void submit_read(RequestId id, const std::string& key);
 
@@ -43,6 +49,10 @@ class Site {
   const std::string& name() const { return cluster_.name(self_); }
   const Replica& replica() const { return replica_; }
   net::UdpTransport& transport() { return transport_; }
+  const ClientService& clients() const { return clients_; }
+  // For the status page and /metrics (--http).
+  const Metrics& metrics() const { return metrics_; }
+  FaultCounters fault_counters() const { return faults_ ? faults_->counters() : FaultCounters{}; }
 
  private:
   void restore();
@@ -50,8 +60,11 @@ class Site {
   void flush();
   void persist(const Ready& ready);
   void deliver_to_self(Message message);
+  void step_self_messages();
+  void sync_log();
+  void schedule_log_sync();
   void schedule_kv_write();
-  void write_kv();
+  void write_kv(bool durable);
 
   boost::asio::io_context& io_;
   const Cluster& cluster_;
@@ -61,11 +74,21 @@ class Site {
   storage::LogStore log_store_;
   Replica replica_;
   net::UdpTransport transport_;
+  ClientService clients_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer kv_timer_;
+  boost::asio::steady_timer log_sync_timer_;
   bool kv_write_scheduled_ = false;
+  std::chrono::steady_clock::duration last_kv_write_duration_{};
+  // Messages to this site, stepped together by one posted handler with one flush (one fsync).
+  std::vector<Message> self_inbox_;
+  // Log entries appended but not yet fsynced (see persist()).
+  bool log_unsynced_ = false;
+  bool log_sync_scheduled_ = false;
   bool stopped_ = false;
   CompletionHandler on_completion_;
+  std::optional<FaultInjector> faults_;
+  Metrics metrics_{cluster_.size()};
 };
 
 }  // namespace paxoskv::site

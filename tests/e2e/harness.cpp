@@ -436,18 +436,36 @@ std::string SiteProcess::diagnostics(std::size_t max_lines) const {
 // ---------------------------------------------------------------------------------------------
 // Cluster
 
+namespace {
+
+ClusterSpec voters_spec(const std::vector<std::string>& names,
+                        std::vector<std::string> extra_args) {
+  ClusterSpec spec;
+  for (const auto& name : names) spec.sites.push_back(SiteSpec{name, "", {}});
+  spec.extra_args = std::move(extra_args);
+  return spec;
+}
+
+}  // namespace
+
 Cluster::Cluster(std::vector<std::string> names, std::vector<std::string> extra_args)
-    : names_(std::move(names)) {
+    : Cluster(voters_spec(names, std::move(extra_args))) {}
+
+Cluster::Cluster(ClusterSpec spec) {
   data_dir_ = tmp_.path() / "data";
   fs::create_directories(data_dir_);
   hosts_file_ = tmp_.path() / "hosts.txt";
-  auto ports = free_udp_ports(names_.size());
+  auto ports = free_udp_ports(spec.sites.size());
   std::vector<HostLine> lines;
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    ports_[names_[i]] = ports[i];
-    lines.push_back(HostLine{names_[i], ports[i], ""});
-    sites_[names_[i]] = std::make_unique<SiteProcess>(
-        names_[i], hosts_file_, data_dir_, tmp_.path() / (names_[i] + ".stderr"), extra_args);
+  for (std::size_t i = 0; i < spec.sites.size(); ++i) {
+    const SiteSpec& site = spec.sites[i];
+    names_.push_back(site.name);
+    ports_[site.name] = ports[i];
+    lines.push_back(HostLine{site.name, ports[i], site.role});
+    std::vector<std::string> args = spec.extra_args;
+    args.insert(args.end(), site.extra_args.begin(), site.extra_args.end());
+    sites_[site.name] = std::make_unique<SiteProcess>(site.name, hosts_file_, data_dir_,
+                                                      tmp_.path() / (site.name + ".stderr"), args);
   }
   write_hosts_file(hosts_file_, lines);
 }

@@ -153,11 +153,24 @@ bool pump_any(const std::vector<SiteProcess*>& sites, Deadline deadline);
 // Lines of a `print log` / `print kv` answer (without the "end of ..." terminator).
 using Lines = std::vector<std::string>;
 
+// One site of a Cluster built from a ClusterSpec: its role in the hosts file and arguments of
+// its own (after the cluster's common ones, e.g. `--fail-rate 0.2` on one site only).
+struct SiteSpec {
+  std::string name;
+  std::string role;  // "" (default voter), "voter" or "learner"
+  std::vector<std::string> extra_args;
+};
+struct ClusterSpec {
+  std::vector<SiteSpec> sites;
+  std::vector<std::string> extra_args = {"--log-level", "info"};  // for every site
+};
+
 // N sites on 127.0.0.1 with free ports, all sharing one data directory inside a TempDir.
 class Cluster {
  public:
   explicit Cluster(std::vector<std::string> names = {"alpha", "beta", "gamma"},
                    std::vector<std::string> extra_args = {"--log-level", "info"});
+  explicit Cluster(ClusterSpec spec);
   ~Cluster();  // on failure prints every site's diagnostics; kills what is still running
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;

@@ -55,6 +55,36 @@ BOOST_AUTO_TEST_CASE(bad_usage) {
   BOOST_TEST(parse_error({"alpha", "--data-dir="}) == "--data-dir needs a non-empty value");
 }
 
+BOOST_AUTO_TEST_CASE(fault_rates_default_to_zero_and_take_probabilities) {
+  Options defaults = parse_ok({"alpha"});
+  BOOST_TEST(defaults.fail_rate == 0.0);
+  BOOST_TEST(defaults.drop_rate == 0.0);
+  Options options = parse_ok({"--fail-rate", "0.25", "alpha", "--drop-rate=1"});
+  BOOST_TEST(options.fail_rate == 0.25);
+  BOOST_TEST(options.drop_rate == 1.0);
+  BOOST_TEST(parse_ok({"alpha", "--drop-rate", "0"}).drop_rate == 0.0);
+  BOOST_TEST(parse_ok({"alpha", "--fail-rate=1e-1"}).fail_rate == 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(fault_rates_outside_zero_to_one_are_usage_errors) {
+  BOOST_TEST(parse_error({"alpha", "--fail-rate", "1.5"}) ==
+             "--fail-rate takes a probability from 0 to 1, not '1.5'");
+  BOOST_TEST(parse_error({"alpha", "--drop-rate=-0.1"}) ==
+             "--drop-rate takes a probability from 0 to 1, not '-0.1'");
+  for (const std::string bad : {"x", "0.5x", " 0.5", "nan", "inf", "+0.5", "50%", "0,5"})
+    BOOST_TEST(parse_error({"alpha", "--fail-rate", bad}) ==
+                   "--fail-rate takes a probability from 0 to 1, not '" + bad + "'",
+               "value '" << bad << "'");
+  BOOST_TEST(parse_error({"alpha", "--drop-rate"}) == "--drop-rate needs a value");
+  BOOST_TEST(parse_error({"alpha", "--drop-rate="}) == "--drop-rate needs a non-empty value");
+}
+
+BOOST_AUTO_TEST_CASE(usage_mentions_the_fault_flags) {
+  const std::string text = usage_text("paxoskv-site");
+  BOOST_TEST(text.find("--fail-rate P") != std::string::npos);
+  BOOST_TEST(text.find("--drop-rate P") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(help) {
   BOOST_TEST(std::holds_alternative<HelpRequested>(parse_options({"alpha", "--help"})));
   BOOST_TEST(usage_text("paxoskv-site").find("usage: paxoskv-site SITE") == 0u);
