@@ -62,14 +62,18 @@ void Instance::tick(Context& ctx) {
   if (my_value_ && ctx.now >= deadline_ms_) begin_round(ctx);
 }
 
-void Instance::on_prepare(const Message& m, Context& ctx) {
+bool Instance::answered_with_decision(const Message& m, Context& ctx) {
   note_round(m.ballot);
-  if (decided_) {
-    Message r = reply_to(m, MessageType::decided);
-    r.value = *decided_;
-    ctx.out.push_back(std::move(r));
-    return;
-  }
+  if (!decided_) return false;
+  // An acceptor that knows the outcome tells the proposer instead of taking part.
+  Message r = reply_to(m, MessageType::decided);
+  r.value = *decided_;
+  ctx.out.push_back(std::move(r));
+  return true;
+}
+
+void Instance::on_prepare(const Message& m, Context& ctx) {
+  if (answered_with_decision(m, ctx)) return;
   Message r = reply_to(m, MessageType::promise);
   // >= rather than >: a duplicated prepare must get the same answer as the original.
   if (m.ballot >= promised_) {
@@ -84,13 +88,7 @@ void Instance::on_prepare(const Message& m, Context& ctx) {
 }
 
 void Instance::on_accept(const Message& m, Context& ctx) {
-  note_round(m.ballot);
-  if (decided_) {
-    Message r = reply_to(m, MessageType::decided);
-    r.value = *decided_;
-    ctx.out.push_back(std::move(r));
-    return;
-  }
+  if (answered_with_decision(m, ctx)) return;
   Message r = reply_to(m, MessageType::accepted);
   if (m.ballot >= promised_) {
     promised_ = m.ballot;

@@ -39,6 +39,8 @@ class Instance {
   // True when `m` is a new vote of the running `phase` for this ballot (and counts it); a
   // refusal from a higher ballot backs off.
   bool take_vote(const Message& m, Phase phase, Context& ctx);
+  // Notes the ballot; if this instance is decided, answers `m` with the decision and is true.
+  bool answered_with_decision(const Message& m, Context& ctx);
   // Learner.
   void learn(std::string value);
   void on_decided(const Message& m, Context& ctx);
