@@ -162,9 +162,10 @@ void Site::flush() {
       transport_.send(envelope);
     }
   }
-  for (const Completion& completion : ready.completions) metrics_.count_completion(completion);
-  for (const Completion& completion : ready.completions)
+  for (const Completion& completion : ready.completions) {
+    metrics_.count_completion(completion);
     if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
+  }
   if (ready.kv_changed) schedule_kv_write();
 }
 

@@ -343,6 +343,14 @@ std::optional<std::string> SiteProcess::take_line() {
   return std::nullopt;
 }
 
+SiteProcess::TimedAnswer SiteProcess::answer_timed(std::string_view command,
+                                                   Clock::duration limit) {
+  const auto sent = Clock::now();
+  if (!send_line(command)) return {std::nullopt, 0};
+  auto line = next_line(sent + limit);
+  return {std::move(line), seconds_since(sent)};
+}
+
 std::optional<std::string> SiteProcess::next_line(Deadline deadline) {
   return wait_for_line([](const std::string&) { return true; }, deadline);
 }

@@ -95,6 +95,12 @@ class SiteProcess {
   std::optional<std::string> wait_for_line(const std::string& exact, Deadline deadline);
   // The next unconsumed line, waiting until the deadline.
   std::optional<std::string> next_line(Deadline deadline);
+  // Types `command` and waits up to `limit` for its answer; also says how long it took.
+  struct TimedAnswer {
+    std::optional<std::string> line;
+    double seconds = 0;
+  };
+  TimedAnswer answer_timed(std::string_view command, Clock::duration limit);
   // The next unconsumed line if one has already been read (no waiting).
   std::optional<std::string> take_line();
   std::size_t unconsumed() const { return lines_.size() - cursor_; }
