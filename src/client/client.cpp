@@ -25,7 +25,7 @@ Session::Session(asio::io_context& io, const Cluster& cluster, SessionOptions op
       timer_(io),
       client_id_(random_client_id()),
       target_(options.first_site),
-      buffer_(limits::max_datagram_bytes + 1) {
+      buffer_(limits::max_datagram_bytes + net::MessageAuth::kOverheadBytes + 1) {
   assert(cluster.size() > 0 && options.first_site < cluster.size());
   udp::resolver resolver(io);
   for (const SiteInfo& site : cluster.sites()) {
@@ -57,6 +57,7 @@ void Session::request(net::ClientOp op, std::string key, std::string value, Done
   attempt_ = 0;
   datagram_ =
       net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key), std::move(value)});
+  if (options_.auth) options_.auth->seal(datagram_);
   send_attempt();
 }
 
@@ -94,7 +95,14 @@ void Session::receive() {
 }
 
 void Session::on_datagram(std::size_t bytes) {
-  auto decoded = net::decode_client_reply(std::string_view(buffer_.data(), bytes));
+  std::string_view datagram(buffer_.data(), bytes);
+  if (options_.auth) {
+    // A forged reply could fake a completion: without a valid MAC it is not even parsed.
+    auto opened = options_.auth->open(buffer_.data(), bytes);
+    if (opened.result != net::AuthResult::ok) return;
+    datagram = opened.body;
+  }
+  auto decoded = net::decode_client_reply(datagram);
   const auto* reply = std::get_if<net::ClientReply>(&decoded);
   // Stale replies (an earlier seq, answered after a retry) and strangers are ignored.
   if (reply == nullptr || !busy() || reply->client != client_id_ || reply->seq != seq_) return;

@@ -3,11 +3,13 @@
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "net/client_protocol.hpp"
+#include "net/message_auth.hpp"
 #include "paxoskv/cluster.hpp"
 
 namespace paxoskv::client {
@@ -22,6 +24,9 @@ struct SessionOptions {
   SiteId first_site = 0;
   // Go where a reply says the leader is, for the following requests.
   bool follow_leader_hint = true;
+  // --secret: seal every request and accept only replies with a valid MAC. May be shared by
+  // the sessions of one thread.
+  std::shared_ptr<net::MessageAuth> auth;
 };
 
 struct Result {

@@ -57,7 +57,8 @@ UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId 
       self_(self),
       socket_(io),
       link_failed_(cluster.size(), false),
-      buffer_(limits::max_datagram_bytes + 1) {
+      // Room for a sealed datagram of the largest size; one byte more tells oversize apart.
+      buffer_(limits::max_datagram_bytes + MessageAuth::kOverheadBytes + 1) {
   assert(self < cluster.size());
   udp::resolver resolver(io);
   for (const SiteInfo& site : cluster.sites()) endpoints_.push_back(resolve(resolver, site));
@@ -91,6 +92,10 @@ void UdpTransport::start(MessageHandler on_message, BatchEndHandler on_batch_end
   on_message_ = std::move(on_message);
   on_batch_end_ = std::move(on_batch_end);
   do_receive();
+}
+
+void UdpTransport::require_auth(std::string_view secret) {
+  auth_ = std::make_unique<MessageAuth>(secret);
 }
 
 void UdpTransport::close() {
@@ -137,8 +142,20 @@ void UdpTransport::drain() {
 }
 
 void UdpTransport::handle_datagram(std::size_t bytes) {
-  if (handle_client_datagram(std::string_view(buffer_.data(), bytes))) return;
-  auto decoded = decode(std::string_view(buffer_.data(), bytes), cluster_);
+  std::string_view datagram(buffer_.data(), bytes);
+  if (auth_) {
+    // Before any parser sees the bytes: an unauthenticated datagram is not even decoded.
+    MessageAuth::Opened opened = auth_->open(buffer_.data(), bytes);
+    if (opened.result != AuthResult::ok) {
+      ++drops_.auth_failed;
+      BOOST_LOG_TRIVIAL(debug) << "dropped datagram of " << bytes << " bytes from " << sender_
+                               << ": " << auth_result_name(opened.result);
+      return;
+    }
+    datagram = opened.body;
+  }
+  if (handle_client_datagram(datagram)) return;
+  auto decoded = decode(datagram, cluster_);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
     ++drops_.malformed;
     BOOST_LOG_TRIVIAL(debug) << "dropped malformed datagram from " << sender_ << ": "
@@ -178,8 +195,9 @@ bool UdpTransport::handle_client_datagram(std::string_view datagram) {
   return true;
 }
 
-void UdpTransport::send_to_client(const udp::endpoint& to, const std::string& datagram) {
+void UdpTransport::send_to_client(const udp::endpoint& to, std::string datagram) {
   if (!socket_.is_open()) return;
+  if (auth_) auth_->seal(datagram);
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram), to, 0, ec);
   if (ec) BOOST_LOG_TRIVIAL(debug) << "lost client_reply to " << to << ": " << ec.message();
@@ -206,6 +224,7 @@ void UdpTransport::send(const Envelope& envelope) {
     return;
   }
   if (!socket_.is_open()) return;
+  if (auth_) auth_->seal(datagram);
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram), endpoints_[envelope.to], 0, ec);
   if (ec) {

@@ -3,10 +3,12 @@
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "net/client_protocol.hpp"
+#include "net/message_auth.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/message.hpp"
 
@@ -17,6 +19,9 @@ struct DropCounters {
   std::uint64_t malformed = 0;       // did not decode
   std::uint64_t unknown_sender = 0;  // source endpoint is not the endpoint of `from`
   std::uint64_t link_failed = 0;     // dropped by faillink, received or about to be sent
+  std::uint64_t auth_failed = 0;     // with --secret: no MAC, a malformed or a wrong one
+
+  std::uint64_t total() const { return malformed + unknown_sender + link_failed + auth_failed; }
 };
 
 // Owns the site's UDP socket (in the style of Asio's async UDP echo server). Receives
@@ -33,6 +38,9 @@ class UdpTransport {
   UdpTransport(boost::asio::io_context& io, const Cluster& cluster, SiteId self);
 
   void start(MessageHandler on_message, BatchEndHandler on_batch_end);
+  // --secret: from now on every datagram sent is sealed with HMAC-SHA256 under `secret`, and
+  // every datagram received must carry a valid MAC or is dropped (see net/message_auth.hpp).
+  void require_auth(std::string_view secret);
   // Never throws and never blocks; a datagram the socket cannot take now is lost, as UDP may
   // lose it anyway. `envelope.to` must not be this site: the site delivers those itself.
   void send(const Envelope& envelope);
@@ -50,7 +58,7 @@ class UdpTransport {
       std::function<void(const ClientRequest&, const boost::asio::ip::udp::endpoint&)>;
   void on_client_request(ClientRequestHandler handler) { on_client_request_ = std::move(handler); }
   // Sends one datagram to a client endpoint; never throws or blocks, like send().
-  void send_to_client(const boost::asio::ip::udp::endpoint& to, const std::string& datagram);
+  void send_to_client(const boost::asio::ip::udp::endpoint& to, std::string datagram);
 
  private:
   void do_receive();
@@ -70,6 +78,7 @@ class UdpTransport {
   BatchEndHandler on_batch_end_;
   ClientRequestHandler on_client_request_;
   DropCounters drops_;
+  std::unique_ptr<MessageAuth> auth_;  // null without --secret
 };
 
 }  // namespace paxoskv::net

@@ -10,6 +10,7 @@
 #include <boost/log/trivial.hpp>
 
 #include "net/hosts_file.hpp"
+#include "net/message_auth.hpp"
 #include "site/http_status.hpp"
 #include "site/logging.hpp"
 #include "site/options.hpp"
@@ -52,9 +53,11 @@ std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& option
   return std::pair{std::move(cluster), *self};
 }
 
-int serve(const Options& options, const Cluster& cluster, SiteId self) {
+int serve(const Options& options, const Cluster& cluster, SiteId self,
+          const std::optional<std::string>& secret) {
   boost::asio::io_context io;
   Site site(io, cluster, self, options.data_dir);
+  if (secret) site.transport().require_auth(*secret);
   if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
     site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});
   std::optional<Shell> shell;
@@ -109,8 +112,18 @@ int main(int argc, char** argv) {
   if (auto* code = std::get_if<int>(&cluster)) return *code;
   auto& [loaded_cluster, self] = std::get<std::pair<Cluster, SiteId>>(cluster);
 
+  std::optional<std::string> secret;
+  if (!options.secret_path.empty()) {
+    auto loaded = net::load_secret(options.secret_path);
+    if (auto* error = std::get_if<net::SecretError>(&loaded)) {
+      std::cerr << program << ": " << error->what << '\n';
+      return kExitUsage;
+    }
+    secret = std::get<std::string>(std::move(loaded));
+  }
+
   try {
-    return serve(options, loaded_cluster, self);
+    return serve(options, loaded_cluster, self, secret);
   } catch (const storage::StorageError& error) {
     std::cerr << error.what() << '\n';
     return kExitFailure;

@@ -125,6 +125,7 @@ void message_families(Exposition& out, const MetricsSnapshot& s) {
   out.sample(s.drops.malformed, "reason=\"malformed\"");
   out.sample(s.drops.unknown_sender, "reason=\"unknown_sender\"");
   out.sample(s.drops.link_failed, "reason=\"link_failed\"");
+  out.sample(s.drops.auth_failed, "reason=\"auth_failed\"");
   out.sample(s.faults.dropped_outgoing, "reason=\"drop_rate\"");
   out.sample(s.faults.ignored_incoming, "reason=\"fail_rate\"");
 }

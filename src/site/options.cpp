@@ -18,7 +18,7 @@ std::pair<std::string, std::optional<std::string>> split_flag(const std::string&
 
 bool takes_value(const std::string& flag) {
   return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level" ||
-         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http";
+         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" || flag == "--secret";
 }
 
 // A probability: a plain decimal number in [0, 1], the whole word.
@@ -47,6 +47,8 @@ std::optional<UsageError> apply_value(Options& options, const std::string& flag,
     options.hosts_path = value;
   } else if (flag == "--data-dir") {
     options.data_dir = value;
+  } else if (flag == "--secret") {
+    options.secret_path = value;
   } else if (flag == "--http") {
     auto port = parse_port(value);
     if (!port) return UsageError{"--http takes a TCP port from 0 to 65535, not '" + value + "'"};
@@ -100,7 +102,7 @@ std::string usage_text(std::string_view program) {
   text += program;
   text +=
       " SITE [--hosts FILE] [--data-dir DIR] [--log-level trace|debug|info|warning|error]"
-      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT]\n"
+      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--secret FILE]\n"
       "  SITE         name of this site in the hosts file\n"
       "  --hosts      hosts file (default hosts.txt)\n"
       "  --data-dir   directory of the site's files (default data)\n"
@@ -110,7 +112,9 @@ std::string usage_text(std::string_view program) {
       "               with probability P (0 to 1, default 0)\n"
       "  --drop-rate  fault injection: drop each outgoing datagram with probability P\n"
       "  --http       serve a read-only status page and /metrics on 127.0.0.1:PORT\n"
-      "               (default 0: off)\n";
+      "               (default 0: off)\n"
+      "  --secret     authenticate every datagram (HMAC-SHA256) with the key in FILE; the\n"
+      "               other sites and the clients need the same file\n";
   return text;
 }
 

@@ -23,6 +23,8 @@ struct Options {
   double drop_rate = 0.0;
   // --http PORT: the read-only status page and /metrics on 127.0.0.1:PORT; 0 is off.
   std::uint16_t http_port = 0;
+  // --secret FILE: authenticate every datagram with HMAC-SHA256 under the file's key; "" is off.
+  std::string secret_path;
 };
 
 // `--help`: print the usage on stdout and exit 0.

@@ -62,7 +62,6 @@ std::vector<std::string> format_chain(const std::vector<LogEntry>& log) {
 std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
                           const net::DropCounters& drops) {
   assert(status.self < cluster.size());
-  std::uint64_t dropped = drops.malformed + drops.unknown_sender + drops.link_failed;
   std::string line = "site=" + cluster.name(status.self);
   line += " leader=" + (status.leader ? cluster.name(*status.leader) : std::string("none"));
   line += " ballot=" + to_string(status.ballot);
@@ -70,7 +69,10 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
   line += " applied=" + std::to_string(status.applied_end);
   line += " compacted=" + std::to_string(status.compacted_end);
   line += " peers_up=" + site_names(cluster, status.peers_up);
-  line += " dropped=" + std::to_string(dropped);
+  line += " dropped=" + std::to_string(drops.total());
+  // The two reasons an attacker can be behind (the rest are damage and faillink).
+  line += " unknown_sender=" + std::to_string(drops.unknown_sender);
+  line += " auth_failed=" + std::to_string(drops.auth_failed);
   return line;
 }
 

@@ -74,7 +74,7 @@ std::string site_name(const Cluster& cluster, std::optional<SiteId> id) {
 
 std::string cards(const StatusPageData& data) {
   const ReplicaStatus& s = data.status;
-  std::uint64_t dropped = data.drops.malformed + data.drops.unknown_sender + data.drops.link_failed;
+  std::uint64_t dropped = data.drops.total();
   std::string peers;
   for (SiteId id : s.peers_up) peers += (peers.empty() ? "" : ", ") + site_name(data.cluster, id);
   std::string html = "<div class=\"cards\" id=\"status\">\n";
@@ -86,6 +86,7 @@ std::string cards(const StatusPageData& data) {
   html += card("compacted", std::to_string(s.compacted_end));
   html += card("peers up", peers.empty() ? "none" : peers);
   html += card("dropped", std::to_string(dropped));
+  html += card("auth failed", std::to_string(data.drops.auth_failed));
   return html + "</div>\n";
 }
 

@@ -20,6 +20,7 @@
 
 #include "client/client.hpp"
 #include "net/hosts_file.hpp"
+#include "net/message_auth.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ constexpr std::size_t kKeyBytes = 16;
 
 const char* const kUsage =
     "usage: paxoskv-bench --hosts FILE --clients N --duration S --value-size B --write-ratio R\n"
-    "                     [--warmup S] [--keys K] [--site NAME] [--label TEXT]\n";
+    "                     [--warmup S] [--keys K] [--site NAME] [--label TEXT] [--secret FILE]\n";
 
 struct Options {
   std::string hosts = "hosts.txt";
@@ -43,6 +44,7 @@ struct Options {
   std::size_t keys = 100'000;
   std::string site;
   std::string label = "paxoskv";
+  std::string secret_path;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -88,6 +90,8 @@ Options parse(int argc, char** argv) {
       o.site = value;
     else if (flag == "--label")
       o.label = value;
+    else if (flag == "--secret")
+      o.secret_path = value;
     else
       usage("unknown option '" + flag + "'");
   }
@@ -181,6 +185,15 @@ int main(int argc, char** argv) {
     auto site = cluster.find(o.site);
     if (!site) usage("no site named '" + o.site + "'");
     session_options.first_site = *site;
+  }
+  if (!o.secret_path.empty()) {
+    auto secret = net::load_secret(o.secret_path);
+    if (auto* error = std::get_if<net::SecretError>(&secret)) {
+      std::cerr << "paxoskv-bench: " << error->what << '\n';
+      return kExitUsage;
+    }
+    // One thread, so the sessions share one MAC context.
+    session_options.auth = std::make_shared<net::MessageAuth>(std::get<std::string>(secret));
   }
   run.value.assign(o.value_size, 'v');
 

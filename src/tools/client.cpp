@@ -15,6 +15,7 @@
 
 #include "client/client.hpp"
 #include "net/hosts_file.hpp"
+#include "net/message_auth.hpp"
 #include "paxoskv/limits.hpp"
 
 namespace {
@@ -26,15 +27,18 @@ constexpr int kExitUsage = 2;
 
 const char* const kUsage =
     "usage: paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]\n"
+    "                      [--secret FILE]\n"
     "                      put|append|get|delete|tag KEY [VALUE...]\n"
     "  --hosts       hosts file of the cluster (default hosts.txt)\n"
     "  --site        site to ask first (default: the first of the file)\n"
     "  --timeout-ms  wait this long for a reply before trying the next site (default 1000)\n"
-    "  --attempts    give up after this many attempts (default 12)\n";
+    "  --attempts    give up after this many attempts (default 12)\n"
+    "  --secret      authenticate with the key in FILE, as the sites' --secret\n";
 
 struct Invocation {
   std::string hosts = "hosts.txt";
   std::string site;
+  std::string secret_path;
   client::SessionOptions session;
   net::ClientOp op = net::ClientOp::get;
   std::string key;
@@ -64,6 +68,8 @@ std::variant<Invocation, std::string> parse(const std::vector<std::string>& args
       inv.hosts = value;
     } else if (flag == "--site") {
       inv.site = value;
+    } else if (flag == "--secret") {
+      inv.secret_path = value;
     } else if (flag == "--timeout-ms" || flag == "--attempts") {
       auto n = parse_positive(value);
       if (!n) return flag + " needs a positive number";
@@ -152,6 +158,14 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     inv.session.first_site = *site;
+  }
+  if (!inv.secret_path.empty()) {
+    auto secret = net::load_secret(inv.secret_path);
+    if (auto* error = std::get_if<net::SecretError>(&secret)) {
+      std::cerr << "paxoskv-client: " << error->what << '\n';
+      return kExitUsage;
+    }
+    inv.session.auth = std::make_shared<net::MessageAuth>(std::get<std::string>(secret));
   }
   try {
     return run(inv, cluster);

@@ -256,4 +256,62 @@ BOOST_FIXTURE_TEST_CASE(trace_log_shows_each_message_sent_and_received, TwoSites
   BOOST_TEST(log.find("dropped malformed datagram from 127.0.0.1:") != std::string::npos, log);
 }
 
+BOOST_FIXTURE_TEST_CASE(with_a_secret_only_sealed_datagrams_get_through, TwoSites) {
+  beta.require_auth("shared");
+  // Unsealed, from the right endpoint: dropped before decoding.
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().auth_failed == 1; }));
+  // Sealed under another key.
+  alpha.require_auth("Shared");
+  alpha.send(Envelope{1, heartbeat_from(0, 2)});
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().auth_failed == 2; }));
+  BOOST_TEST(at_beta.messages.empty());
+  BOOST_TEST(beta.drops().malformed + beta.drops().unknown_sender == 0u);
+
+  alpha.require_auth("shared");
+  alpha.send(Envelope{1, heartbeat_from(0, 3)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 1; }));
+  BOOST_TEST(std::get<Heartbeat>(at_beta.messages[0].body).probe == 3u);
+  beta.send(Envelope{0, heartbeat_from(1, 4)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_alpha.messages.size() == 1; }));
+  BOOST_TEST(beta.drops().auth_failed == 2u);
+  BOOST_TEST(alpha.drops().auth_failed == 0u);
+
+  // A correctly sealed message from a foreign endpoint is still refused by its endpoint.
+  net::MessageAuth key("shared");
+  std::string forged = wire(heartbeat_from(0, 5));
+  key.seal(forged);
+  send_foreign(forged, 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 1; }));
+  BOOST_TEST(at_beta.messages.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(with_a_secret_client_traffic_is_sealed_both_ways, TwoSites) {
+  beta.require_auth("shared");
+  std::vector<net::ClientRequest> requests;
+  udp::endpoint client;
+  beta.on_client_request([&](const net::ClientRequest& request, const udp::endpoint& from) {
+    requests.push_back(request);
+    client = from;
+  });
+  std::string request = net::encode(net::ClientRequest{7, 1, net::ClientOp::get, "k", ""});
+  send_foreign(request, 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().auth_failed == 1; }));
+  net::MessageAuth key("shared");
+  key.seal(request);
+  send_foreign(request, 1);
+  BOOST_REQUIRE(run_until(io, [&] { return requests.size() == 1; }));
+  BOOST_TEST(requests[0].client == 7u);
+
+  beta.send_to_client(client, net::encode(net::ClientReply{7, 1, true, "v", "", "beta"}));
+  std::vector<char> buffer(70000);
+  udp::endpoint from;
+  std::size_t bytes = foreign.receive_from(asio::buffer(buffer), from);
+  auto opened = key.open(buffer.data(), bytes);
+  BOOST_REQUIRE((opened.result == net::AuthResult::ok));
+  auto reply = net::decode_client_reply(opened.body);
+  BOOST_REQUIRE(std::holds_alternative<net::ClientReply>(reply));
+  BOOST_TEST(*std::get<net::ClientReply>(reply).value == "v");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

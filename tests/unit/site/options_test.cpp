@@ -55,6 +55,14 @@ BOOST_AUTO_TEST_CASE(bad_usage) {
   BOOST_TEST(parse_error({"alpha", "--data-dir="}) == "--data-dir needs a non-empty value");
 }
 
+BOOST_AUTO_TEST_CASE(secret_file) {
+  BOOST_TEST(parse_ok({"alpha"}).secret_path.empty());
+  BOOST_TEST(parse_ok({"alpha", "--secret", "key.txt"}).secret_path == "key.txt");
+  BOOST_TEST(parse_ok({"--secret=/etc/k", "alpha"}).secret_path == "/etc/k");
+  BOOST_TEST(parse_error({"alpha", "--secret"}) == "--secret needs a value");
+  BOOST_TEST(parse_error({"alpha", "--secret="}) == "--secret needs a non-empty value");
+}
+
 BOOST_AUTO_TEST_CASE(fault_rates_default_to_zero_and_take_probabilities) {
   Options defaults = parse_ok({"alpha"});
   BOOST_TEST(defaults.fail_rate == 0.0);

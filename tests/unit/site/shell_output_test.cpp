@@ -88,9 +88,10 @@ BOOST_AUTO_TEST_CASE(status_line) {
   net::DropCounters drops;
   drops.malformed = 2;
   drops.unknown_sender = 1;
+  drops.auth_failed = 4;
   BOOST_TEST(format_status(three_sites(), status, drops) ==
              "site=alpha leader=beta ballot=3.1 decided=12 applied=11 compacted=4 "
-             "peers_up=beta,gamma dropped=3");
+             "peers_up=beta,gamma dropped=7 unknown_sender=1 auth_failed=4");
 }
 
 BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
@@ -98,7 +99,7 @@ BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
   status.self = 2;
   BOOST_TEST(format_status(three_sites(), status, {}) ==
              "site=gamma leader=none ballot=0.0 decided=0 applied=0 compacted=0 peers_up=none "
-             "dropped=0");
+             "dropped=0 unknown_sender=0 auth_failed=0");
 }
 
 BOOST_AUTO_TEST_CASE(write_results) {
