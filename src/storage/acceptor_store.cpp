@@ -1,5 +1,7 @@
 #include "storage/acceptor_store.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <cassert>
 #include <optional>
@@ -17,10 +19,35 @@ namespace {
 // Dead records tolerated before a rewrite, so a small file is not rewritten over and over.
 constexpr std::size_t kCompactSlack = 64;
 
+constexpr std::string_view kChecksumKey = "checksum";
+constexpr std::size_t kChecksumBytes = 8;  // of SHA-256: 64 bits catch any accidental damage
+
+// The checksum of a record: the first 8 bytes of SHA-256 over the record serialized without
+// its checksum member, in hex. Serialization keeps member order, so writer and reader agree.
+std::string checksum_of(const json::object& record) {
+  const std::string bytes = json::serialize(record);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * kChecksumBytes);
+  for (std::size_t i = 0; i < kChecksumBytes; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+json::object with_checksum(json::object o) {
+  std::string sum = checksum_of(o);
+  o[kChecksumKey] = sum;
+  return o;
+}
+
 json::object promise_record(Ballot b) {
   json::object o;
   o["promised"] = json_form::ballot_to_json(b);
-  return o;
+  return with_checksum(std::move(o));
 }
 
 json::object accepted_record(const AcceptedEntry& e) {
@@ -28,7 +55,20 @@ json::object accepted_record(const AcceptedEntry& e) {
   o["slot"] = e.slot;
   o["ballot"] = json_form::ballot_to_json(e.ballot);
   json_form::put_command(o, e.command);
-  return o;
+  return with_checksum(std::move(o));
+}
+
+// What is wrong with the checksum of a record that has one; "" if it matches.
+std::string checksum_problem(const json::object& record) {
+  const json::value& stored = record.at(kChecksumKey);
+  if (!stored.is_string()) return "checksum is not a string";
+  json::object body = record;
+  body.erase(kChecksumKey);
+  std::string computed = checksum_of(body);
+  if (stored.get_string() != computed)
+    return "checksum mismatch (stored " + std::string(stored.get_string()) + ", computed " +
+           computed + "): the record was altered";
+  return "";
 }
 
 // Reads one record into either `promised` or `accepted`; returns what is wrong, "" if fine.
@@ -53,18 +93,34 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
 
 AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site) {
   const std::filesystem::path path = dir / (site + "_state.json");
-  std::vector<json::object> records = file_.open(path, site, "records");
+  // A damaged last record is refused, not cut as if torn: it may be the newest promise.
+  std::vector<json::object> records = file_.open(path, site, "records", TailRule::torn_append_only);
+  // A file of an older version has no checksum in any record; once written by this one, it
+  // has one in every record, so a record without one among others is damage (its key hit).
+  const auto checked = static_cast<std::size_t>(
+      std::count_if(records.begin(), records.end(),
+                    [](const json::object& o) { return o.contains(kChecksumKey); }));
+  const bool legacy = checked == 0 && !records.empty();
   for (std::size_t i = 0; i < records.size(); ++i) {
+    auto refuse = [&](const std::string& what) {
+      refuse_corrupt(
+          path, "line " + std::to_string(i + 2) + ": record " + std::to_string(i) + ": " + what);
+    };
+    if (!legacy && !records[i].contains(kChecksumKey)) refuse("no checksum");
+    if (!legacy)
+      if (std::string e = checksum_problem(records[i]); !e.empty()) refuse(e);
     std::optional<Ballot> promised;
     std::optional<AcceptedEntry> accepted;
-    if (std::string e = read_record(records[i], promised, accepted); !e.empty())
-      refuse_corrupt(path,
-                     "line " + std::to_string(i + 2) + ": record " + std::to_string(i) + ": " + e);
+    if (std::string e = read_record(records[i], promised, accepted); !e.empty()) refuse(e);
     // Folding: a promise only ever rises; a later accept for a slot supersedes an earlier one.
     if (promised) promised_ = std::max(promised_, *promised);
     if (accepted) accepted_[accepted->slot] = std::move(*accepted);
   }
   record_count_ = records.size();
+  if (legacy) {
+    // Upgrade in place (atomically), so that from now on every record has its checksum.
+    rewrite_live();
+  }
 }
 
 void AcceptorStore::record(std::optional<Ballot> promised,
@@ -93,6 +149,11 @@ void AcceptorStore::sync() {
 void AcceptorStore::maybe_compact() {
   const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
   if (record_count_ <= 2 * live + kCompactSlack) return;
+  rewrite_live();
+}
+
+void AcceptorStore::rewrite_live() {
+  const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
   std::vector<json::object> records;
   records.reserve(live);
   if (!promised_.is_null()) records.push_back(promise_record(promised_));

@@ -17,9 +17,11 @@ namespace paxoskv::storage {
 // rewritten atomically with only the live ones.
 //
 //   {"site":"alpha","records":[
-//   {"promised":[3,1]}
-//   ,{"slot":5,"ballot":[3,1],"op":"put","key":"k","value":"v","client":7,"seq":2}
+//   {"promised":[3,1],"checksum":"<16 hex digits>"}
+//   ,{"slot":5,"ballot":[3,1],"op":"put","key":"k","value":"v","client":7,"seq":2,"checksum":"..."}
 //   ]}
+// Every record ends with a checksum of the rest (see checksum_of): a record that does not
+// match it is damage, and opening refuses the file, as it does a damaged last record.
 class AcceptorStore {
  public:
   // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt.
@@ -38,6 +40,7 @@ class AcceptorStore {
 
  private:
   void maybe_compact();
+  void rewrite_live();
 
   JsonArrayFile file_;
   Ballot promised_;

@@ -113,7 +113,8 @@ struct Body {
 
 // Parses the element lines after the header. A bad line with nothing valid after it is a torn
 // last write and is reported as the cut point; anything else bad throws.
-Body parse_body(std::string_view content, std::size_t pos, const std::filesystem::path& path) {
+Body parse_body(std::string_view content, std::size_t pos, const std::filesystem::path& path,
+                TailRule rule) {
   Body body;
   std::size_t line_no = 2;
   while (pos < content.size()) {
@@ -129,6 +130,15 @@ Body parse_body(std::string_view content, std::size_t pos, const std::filesystem
       if (end < content.size() && holds_an_element(content.substr(end + 1)))
         refuse_corrupt(path, "line " + std::to_string(line_no) + ": " + problem +
                                  " (garbage in the middle of the file)");
+      // An append writes its elements and then the closing brackets in one pwrite, so a torn
+      // one never ends in "]}\n" (elements end in '"}' then); a fs that lost the write's
+      // pages shows NULs instead.
+      bool closed = content.size() >= kClosing.size() &&
+                    content.substr(content.size() - kClosing.size()) == kClosing;
+      bool lost_pages = content.substr(pos).find('\0') != std::string_view::npos;
+      if (rule == TailRule::torn_append_only && closed && !lost_pages)
+        refuse_corrupt(path, "line " + std::to_string(line_no) + ": " + problem +
+                                 " (a damaged last element: its write had completed)");
       break;
     }
     body.elements.push_back(std::move(element));
@@ -155,7 +165,7 @@ void check_header(const std::string& content, const std::string& header,
 }  // namespace
 
 ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
-                                  const std::string& array_key) {
+                                  const std::string& array_key, TailRule rule) {
   const std::string header = header_line(site, array_key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) posix::throw_errno(path, "cannot open");
@@ -168,7 +178,7 @@ ArrayFileContents read_array_file(const std::filesystem::path& path, const std::
   }
   posix::close_fd(fd);
   check_header(content, header, path, site, array_key);
-  Body body = parse_body(content, header.size(), path);
+  Body body = parse_body(content, header.size(), path, rule);
   return ArrayFileContents{std::move(body.elements), body.torn};
 }
 
@@ -199,8 +209,8 @@ JsonArrayFile::~JsonArrayFile() {
 }
 
 std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
-                                              const std::string& site,
-                                              const std::string& array_key) {
+                                              const std::string& site, const std::string& array_key,
+                                              TailRule rule) {
   assert(fd_ < 0);  // one file per object, opened once
   path_ = path;
   site_ = site;
@@ -218,7 +228,7 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
   const std::string content = posix::read_all(fd_, path);
   check_header(content, header, path, site, array_key);
 
-  Body body = parse_body(content, header.size(), path);
+  Body body = parse_body(content, header.size(), path, rule);
   elements_ = body.elements.size();
   size_ = content.size();
   if (body.torn) {

@@ -8,6 +8,17 @@
 
 namespace paxoskv::storage {
 
+// Which bad tails open() cuts off as the remains of a torn append.
+enum class TailRule {
+  // Any bad line with no valid element after it.
+  any_bad_tail,
+  // Only what a torn append can leave: a tail with no closing brackets after it, or with NUL
+  // bytes (a write that never reached the disk). A bad last line followed by the intact
+  // closing "]}" was written whole and damaged later: refused, since cutting it would drop
+  // the newest element (for the acceptor state, perhaps a promise already made).
+  torn_append_only,
+};
+
 // A file that is always one valid JSON document and yet grows by appending:
 //
 //   {"site":"alpha","<array key>":[
@@ -32,7 +43,8 @@ class JsonArrayFile {
   // Opens `path`, creating it (atomically: temp file, fsync, rename, fsync dir) if absent.
   // Checks that the header names `site` and `array_key`. Returns the elements in order.
   std::vector<boost::json::object> open(const std::filesystem::path& path, const std::string& site,
-                                        const std::string& array_key);
+                                        const std::string& array_key,
+                                        TailRule rule = TailRule::any_bad_tail);
 
   void append(const std::vector<boost::json::object>& elements);
   void sync();  // fsync
@@ -63,6 +75,7 @@ struct ArrayFileContents {
 // or repairing anything. Throws StorageError naming the file (and the line) if the file cannot
 // be read or is corrupt beyond a torn tail.
 ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
-                                  const std::string& array_key);
+                                  const std::string& array_key,
+                                  TailRule rule = TailRule::any_bad_tail);
 
 }  // namespace paxoskv::storage

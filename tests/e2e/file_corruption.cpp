@@ -79,6 +79,29 @@ std::vector<Damage> damages() {
       {"kv file garbage", kv, write("{\"x\":"), Expect::recover, ""},
       {"kv file missing", kv, remove, Expect::recover, ""},
   };
+  // Acceptor records now carry a checksum (README, Files): a flipped bit inside any record is
+  // refused, in the middle of the file and in its last record alike (the last one is not cut
+  // as if torn: the closing brackets after it show that its write had completed).
+  auto flip_in_record = [](bool last) {
+    return [last](const fs::path& p) {
+      std::string text = read_file(p);
+      const std::size_t first = text.find('\n') + 1;  // after the header line
+      const std::size_t closing = text.rfind("]}\n");
+      BOOST_TEST_REQUIRE((first < closing && closing + 3 == text.size()), p << ": no record");
+      std::vector<std::size_t> starts;
+      for (std::size_t at = first; at < closing; at = text.find('\n', at) + 1) starts.push_back(at);
+      const std::size_t start = last ? starts.back() : starts[starts.size() / 2];
+      // Half way between the start of the record and its checksum: a ballot, key or value.
+      const std::size_t sum = text.find(",\"checksum\"", start);
+      BOOST_TEST_REQUIRE(sum != std::string::npos, p << ": a record without a checksum");
+      text[start + (sum - start) / 2] ^= 0x01;
+      write_file(p, text);
+    };
+  };
+  out.push_back(
+      {"state bit flip inside a record", state, flip_in_record(false), Expect::refuse, "line "});
+  out.push_back(
+      {"state bit flip in the last record", state, flip_in_record(true), Expect::refuse, "line "});
   return out;
 }
 

@@ -47,14 +47,26 @@ BOOST_FIXTURE_TEST_CASE(records_survive_reopen_in_the_documented_shape, StateFix
     store.sync();
   }
   const json::array records = parse_file(path).at("records").as_array();
-  BOOST_TEST(records[0] == (json::object{{"promised", json::array{3, 1}}}));
-  BOOST_TEST(records[1] == (json::object{{"slot", 5},
-                                         {"ballot", json::array{3, 1}},
-                                         {"op", "put"},
-                                         {"key", "k5"},
-                                         {"value", "v5"},
-                                         {"client", 3},
-                                         {"seq", 5}}));
+  for (const json::value& r : records) {
+    // Each record ends with its checksum: 16 hex digits (tested for damage below).
+    const json::object& o = r.as_object();
+    BOOST_TEST_REQUIRE(o.contains("checksum"));
+    BOOST_TEST(o.at("checksum").as_string().size() == 16u);
+    BOOST_TEST((std::prev(o.end())->key() == "checksum"));
+  }
+  auto without_checksum = [&](std::size_t i) {
+    json::object o = records[i].as_object();
+    o.erase("checksum");
+    return o;
+  };
+  BOOST_TEST(without_checksum(0) == (json::object{{"promised", json::array{3, 1}}}));
+  BOOST_TEST(without_checksum(1) == (json::object{{"slot", 5},
+                                                  {"ballot", json::array{3, 1}},
+                                                  {"op", "put"},
+                                                  {"key", "k5"},
+                                                  {"value", "v5"},
+                                                  {"client", 3},
+                                                  {"seq", 5}}));
   AcceptorStore store(dir.path(), "alpha");
   BOOST_TEST((store.promised() == Ballot{4, 0}));
   const std::map<Slot, AcceptedEntry> expected{{5, accepted(5, {3, 1}, "v5")},
@@ -147,6 +159,147 @@ BOOST_FIXTURE_TEST_CASE(record_of_unknown_shape_is_refused, StateFixture) {
   }
   const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
   BOOST_TEST(contains(msg, "alpha_state.json: line 3: record 1: neither a promise"), msg);
+}
+
+// Damage to a record that still leaves valid JSON is found by its checksum, wherever it is.
+BOOST_FIXTURE_TEST_CASE(flipped_bit_in_a_value_is_refused_in_the_middle_and_at_the_end,
+                        StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record(Ballot{3, 1}, {accepted(5, {3, 1}, "v5"), accepted(6, {3, 1}, "v6")});
+    store.sync();
+  }
+  const std::string good = read_text(path);
+  struct Case {
+    std::string from, to, where;
+  };
+  for (const Case& c : {Case{"\"v5\"", "\"v4\"", "line 3: record 1: checksum mismatch"},
+                        Case{"\"v6\"", "\"v7\"", "line 4: record 2: checksum mismatch"},
+                        Case{"[3,1],\"checksum", "[3,0],\"checksum", "line 2: record 0: checksum"},
+                        Case{"\"seq\":6", "\"seq\":7", "line 4: record 2: checksum mismatch"}}) {
+    BOOST_TEST_CONTEXT(c.from << " -> " << c.to) {
+      std::string damaged = good;
+      auto at = damaged.find(c.from);
+      BOOST_TEST_REQUIRE(at != std::string::npos);
+      damaged.replace(at, c.from.size(), c.to);
+      write_text(path, damaged);
+      const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+      BOOST_TEST(contains(msg, "alpha_state.json: " + c.where), msg);
+      BOOST_TEST(read_text(path) == damaged, "the refused file was changed");
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(flipped_checksum_is_refused, StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record(Ballot{3, 1}, {accepted(5, {3, 1}, "v5")});
+  }
+  std::string text = read_text(path);
+  std::size_t digit = text.rfind("\"}") - 1;  // last hex digit of the last record's checksum
+  text[digit] = text[digit] == '0' ? '1' : '0';
+  write_text(path, text);
+  const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "line 3: record 1: checksum mismatch"), msg);
+}
+
+// A last record that no longer parses but has the closing brackets after it was written whole
+// and damaged later: cutting it as a torn tail would forget the newest promise.
+BOOST_FIXTURE_TEST_CASE(damaged_last_record_before_the_closing_is_refused_not_cut, StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record(Ballot{2, 1}, {accepted(0, {2, 1}, "kept")});
+    store.record(Ballot{3, 1}, {});
+    store.sync();
+  }
+  const std::string good = read_text(path);
+  const std::size_t last_line = good.rfind("\n,{") + 1;
+  for (std::size_t offset : {std::size_t{1}, std::size_t{3}, std::size_t{12}}) {
+    BOOST_TEST_CONTEXT("byte " << offset << " of the last record") {
+      std::string damaged = good;
+      damaged[last_line + offset] ^= 0x01;  // '{' -> 'z', 'p' -> 'q', ...
+      write_text(path, damaged);
+      const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+      BOOST_TEST(contains(msg, "alpha_state.json: line 4: "), msg);
+      BOOST_TEST(read_text(path) == damaged, "the refused file was changed");
+    }
+  }
+  // The newline that ends the last record, damaged: the line runs into the closing brackets.
+  std::string damaged = good;
+  damaged[good.size() - 4] = ' ';
+  write_text(path, damaged);
+  const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_state.json: line 4: "), msg);
+}
+
+// What a crash can leave is still repaired: no closing brackets, or pages never written (NULs).
+BOOST_FIXTURE_TEST_CASE(torn_appends_are_still_cut, StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record(Ballot{2, 1}, {accepted(0, {2, 1}, "kept")});
+    store.sync();
+  }
+  const std::string before = read_text(path);
+  std::string appended;
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record(Ballot{3, 1}, {accepted(1, {3, 1}, "lost")});
+    appended = read_text(path).substr(before.size() - 3);  // the append over "]}\n"
+  }
+  const std::string prefix = before.substr(0, before.size() - 3);
+  const std::size_t first_line = appended.find('\n');  // the new promise, not yet whole
+  std::vector<std::string> tears = {
+      prefix + appended.substr(0, 2) + "\n",  // two bytes over the old closing, its '\n' left
+      prefix + appended.substr(0, first_line / 2), prefix + appended.substr(0, first_line),
+      prefix + std::string(appended.size() - 4, '\0') + "\n]}\n",  // pages lost, end written
+  };
+  for (std::size_t i = 0; i < tears.size(); ++i) {
+    BOOST_TEST_CONTEXT("tear " << i) {
+      write_text(path, tears[i]);
+      AcceptorStore store(dir.path(), "alpha");
+      BOOST_TEST(store.repaired());
+      BOOST_TEST((store.promised() == Ballot{2, 1}));
+      BOOST_TEST(store.accepted().at(0).command.value == "kept");
+      BOOST_TEST(store.accepted().count(1) == 0u);
+      BOOST_TEST(read_text(path) == before);
+    }
+  }
+}
+
+// Files of the version before checksums are read and upgraded; a record without a checksum
+// among records with one is damage.
+BOOST_FIXTURE_TEST_CASE(files_without_checksums_are_upgraded_and_mixed_files_refused,
+                        StateFixture) {
+  {
+    JsonArrayFile raw;
+    raw.open(path, "alpha", "records");
+    raw.append(
+        {json::object{{"promised", json::array{4, 1}}}, json::object{{"slot", 2},
+                                                                     {"ballot", json::array{4, 1}},
+                                                                     {"op", "put"},
+                                                                     {"key", "k"},
+                                                                     {"value", "old"},
+                                                                     {"client", 3},
+                                                                     {"seq", 1}}});
+  }
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    BOOST_TEST((store.promised() == Ballot{4, 1}));
+    BOOST_TEST(store.accepted().at(2).command.value == "old");
+  }
+  const json::array upgraded = parse_file(path).at("records").as_array();
+  BOOST_TEST_REQUIRE(upgraded.size() == 2u);
+  for (const json::value& r : upgraded) BOOST_TEST(r.as_object().contains("checksum"));
+  AcceptorStore again(dir.path(), "alpha");
+  BOOST_TEST(again.accepted().at(2).command.value == "old");
+
+  {
+    JsonArrayFile raw;
+    raw.open(path, "alpha", "records");
+    raw.append({json::object{{"promised", json::array{9, 0}}}});
+  }
+  const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_state.json: line 4: record 2: no checksum"), msg);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
