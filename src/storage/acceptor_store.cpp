@@ -153,10 +153,13 @@ void AcceptorStore::maybe_compact() {
 }
 
 void AcceptorStore::rewrite_live() {
-  const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
+  // Any promise read is kept, even one of round 0 (which a site never makes, but a file may
+  // hold): the rewritten file must fold to exactly the same state.
+  const bool promise = promised_ != Ballot{};
+  const std::size_t live = (promise ? 1 : 0) + accepted_.size();
   std::vector<json::object> records;
   records.reserve(live);
-  if (!promised_.is_null()) records.push_back(promise_record(promised_));
+  if (promise) records.push_back(promise_record(promised_));
   for (const auto& [slot, entry] : accepted_) records.push_back(accepted_record(entry));
   assert(records.size() == live);
   // Atomic and fsynced: the file holds the live state before and after, never less. Records
