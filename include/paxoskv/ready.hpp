@@ -34,6 +34,7 @@ struct Compaction {
   std::shared_ptr<const SnapshotImage> snapshot;
   Slot log_start = 0;
   Hash log_start_hash = genesis_hash;
+  bool installed = false;  // received from a peer, rather than taken here
 };
 
 struct Ready {

@@ -343,7 +343,7 @@ void ReplicaImpl::maybe_snapshot() {
   // entries; the log never starts above the snapshot's base.
   Slot keep_from = end > options_.log_tail ? end - options_.log_tail : 0;
   learner_.compact(std::max(keep_from, learner_.base()));
-  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash()};
+  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash(), false};
 }
 
 void ReplicaImpl::serve_snapshot(SiteId to, const CatchupRequest& m) {
@@ -403,7 +403,7 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
   snapshot_ = std::move(image);
   ++snapshots_installed_;
   ready_.kv_changed = true;
-  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash()};
+  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash(), true};
   // Writes submitted here and applied in the slots the snapshot covers.
   for (auto it = writes_.begin(); it != writes_.end();) {
     if (!kv_.already_applied(it->first)) {
