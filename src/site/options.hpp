@@ -23,6 +23,10 @@ struct Options {
   double drop_rate = 0.0;
   // --http PORT: the read-only status page and /metrics on 127.0.0.1:PORT; 0 is off.
   std::uint16_t http_port = 0;
+  // Compaction (see ReplicaOptions): --snapshot-every N snapshots every N applied slots (0:
+  // never), --log-tail N keeps N slots in the log below each snapshot.
+  std::uint64_t snapshot_every = 10000;
+  std::uint64_t log_tail = 1000;
 };
 
 // `--help`: print the usage on stdout and exit 0.

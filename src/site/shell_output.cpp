@@ -50,12 +50,12 @@ std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv)
   return lines;
 }
 
-std::vector<std::string> format_chain(const std::vector<LogEntry>& log) {
+std::vector<std::string> format_chain(const std::vector<LogEntry>& log, const Hash& start_hash) {
   std::vector<std::string> lines;
   lines.reserve(log.size() + 1);
   for (const LogEntry& entry : log)
     lines.push_back(std::to_string(entry.slot) + ' ' + to_hex(entry.hash));
-  lines.push_back("head " + to_hex(log.empty() ? genesis_hash : log.back().hash));
+  lines.push_back("head " + to_hex(log.empty() ? start_hash : log.back().hash));
   return lines;
 }
 
@@ -71,6 +71,7 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
   line += " compacted=" + std::to_string(status.compacted_end);
   line += " peers_up=" + site_names(cluster, status.peers_up);
   line += " dropped=" + std::to_string(dropped);
+  line += " snapshots_installed=" + std::to_string(status.snapshots_installed);
   return line;
 }
 

@@ -72,6 +72,9 @@ BOOST_AUTO_TEST_CASE(chain_lines_end_with_the_head) {
   BOOST_TEST(lines[4] == "4 " + to_hex(log[4].hash));
   BOOST_TEST(lines[0].size() == 2 + 64);
   BOOST_TEST(lines.back() == "head " + to_hex(log.back().hash));
+  Hash start = chain_hash(9, Command::noop(), genesis_hash);
+  BOOST_TEST(format_chain({}, start) == Lines{"head " + to_hex(start)},
+             boost::test_tools::per_element());
   BOOST_TEST(format_chain({}) == Lines{"head " + std::string(64, '0')},
              boost::test_tools::per_element());
 }
@@ -84,13 +87,14 @@ BOOST_AUTO_TEST_CASE(status_line) {
   status.decided_end = 12;
   status.applied_end = 11;
   status.compacted_end = 4;
+  status.snapshots_installed = 1;
   status.peers_up = {1, 2};
   net::DropCounters drops;
   drops.malformed = 2;
   drops.unknown_sender = 1;
   BOOST_TEST(format_status(three_sites(), status, drops) ==
              "site=alpha leader=beta ballot=3.1 decided=12 applied=11 compacted=4 "
-             "peers_up=beta,gamma dropped=3");
+             "peers_up=beta,gamma dropped=3 snapshots_installed=1");
 }
 
 BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
@@ -98,7 +102,7 @@ BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
   status.self = 2;
   BOOST_TEST(format_status(three_sites(), status, {}) ==
              "site=gamma leader=none ballot=0.0 decided=0 applied=0 compacted=0 peers_up=none "
-             "dropped=0");
+             "dropped=0 snapshots_installed=0");
 }
 
 BOOST_AUTO_TEST_CASE(write_results) {
