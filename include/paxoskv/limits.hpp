@@ -13,6 +13,11 @@ inline constexpr std::size_t max_datagram_bytes = 60000;
 // Payload budget for the entries packed into one accept, commit or catch-up reply; leaves room
 // for the envelope and for JSON escaping growth.
 inline constexpr std::size_t max_entries_bytes = 24000;
+// Bytes of a serialized snapshot carried by one catch-up reply (base64 on the wire: 4/3 of
+// this, still well within a datagram).
+inline constexpr std::size_t snapshot_chunk_bytes = 24000;
+// Largest snapshot a site accepts by transfer; bounds what a hostile peer can make it hold.
+inline constexpr std::uint64_t max_snapshot_bytes = std::uint64_t{4} << 30;
 // Slots a leader may have proposed but not yet decided (pipelining window).
 inline constexpr std::uint64_t max_inflight_slots = 256;
 // Commands a leader packs into a single accept message.

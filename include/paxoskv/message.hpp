@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -87,14 +89,39 @@ struct HeartbeatReply {
   Ballot ballot;
 };
 
-struct CatchupRequest {
-  Slot from = 0;
+// Where a snapshot transfer stands: the receiver has the first `offset` bytes of the image
+// named by (`base`, `digest`).
+struct SnapshotCursor {
+  Slot base = 0;
+  std::array<std::uint8_t, 32> digest{};
+  std::uint64_t offset = 0;
+  bool operator==(const SnapshotCursor&) const = default;
 };
 
-// Decided slots from `entries.front().slot` on, as many as fit one datagram.
+// A piece of a serialized snapshot: bytes [offset, offset + data.size()) of an image of
+// `size` bytes named by (`base`, `digest`).
+struct SnapshotChunk {
+  Slot base = 0;
+  std::array<std::uint8_t, 32> digest{};
+  std::uint64_t size = 0;
+  std::uint64_t offset = 0;
+  std::string data;
+  bool operator==(const SnapshotChunk&) const = default;
+};
+
+// "Send me what I miss from slot `from` on". During a snapshot transfer `snapshot` says
+// which piece comes next, so the transfer is pulled piece by piece and resumes after a loss.
+struct CatchupRequest {
+  Slot from = 0;
+  std::optional<SnapshotCursor> snapshot = std::nullopt;
+};
+
+// Decided slots from `entries.front().slot` on, as many as fit one datagram; or, when the
+// requested slot is below the sender's log (compacted away), a piece of its snapshot.
 struct CatchupReply {
   Slot decided_end = 0;  // the sender's
   std::vector<SlotCommand> entries;
+  std::optional<SnapshotChunk> snapshot = std::nullopt;
 };
 
 // A command a site hands to the leader for proposal.

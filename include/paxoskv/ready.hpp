@@ -1,11 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "paxoskv/chain.hpp"
 #include "paxoskv/message.hpp"
+#include "paxoskv/snapshot.hpp"
 
 namespace paxoskv {
 
@@ -23,15 +25,30 @@ struct Completion {
 //      and fsync both: nothing below may be seen by anyone before that;
 //   2. send `messages`;
 //   3. report `completions`.
+// With `compaction`, step 1 also writes `compaction.snapshot` durably (SITE_snapshot.json),
+// then replaces the whole decided log by Replica::log() as it stands when the Ready is taken
+// (slots from `compaction.log_start` on, chained from `log_start_hash`; this already holds
+// `decided`, which is not appended separately), and only then may acceptor records below
+// the new log's end be forgotten.
+struct Compaction {
+  std::shared_ptr<const SnapshotImage> snapshot;
+  Slot log_start = 0;
+  Hash log_start_hash = genesis_hash;
+  bool installed = false;  // received from a peer, rather than taken here
+};
+
 struct Ready {
   std::optional<Ballot> promised;
   std::vector<AcceptedEntry> accepted;
   std::vector<LogEntry> decided;  // contiguous, in slot order, continuing the log
+  std::optional<Compaction> compaction;
   std::vector<Envelope> messages;
   std::vector<Completion> completions;
   bool kv_changed = false;  // the applied map changed since the last Ready
 
-  bool must_persist() const { return promised || !accepted.empty() || !decided.empty(); }
+  bool must_persist() const {
+    return promised || !accepted.empty() || !decided.empty() || compaction;
+  }
   bool empty() const {
     return !must_persist() && messages.empty() && completions.empty() && !kv_changed;
   }

@@ -36,6 +36,12 @@ struct ReplicaOptions {
   // Within an attempt, a command or read handed to another site is handed again this often
   // until it completes, so one lost datagram does not cost a whole attempt.
   TimeMs forward_retry_ms = 250;
+  // A snapshot of the state machine is taken once this many slots were applied since the
+  // last one (0: never). Deterministic, so the simulator replays it.
+  Slot snapshot_every = 10000;
+  // Decided slots kept in the log below a new snapshot's base, so that a site lagging by less
+  // than this catches up by log entries rather than by a snapshot transfer.
+  Slot log_tail = 1000;
   InjectedBug bug = InjectedBug::none;
 };
 
@@ -45,10 +51,13 @@ struct ReplicaStatus {
   std::optional<SiteId> leader;
   Ballot ballot;  // the highest ballot this site has promised or led with
   bool is_leader = false;
-  Slot decided_end = 0;  // slots below are decided here
-  Slot applied_end = 0;  // slots below are applied to the map
-  Slot compacted_end = 0;
-  std::vector<SiteId> peers_up;  // heard from within the last election timeout
+  Slot decided_end = 0;                   // slots below are decided here
+  Slot applied_end = 0;                   // slots below are applied to the map
+  Slot compacted_end = 0;                 // the base of the latest snapshot; 0 when none
+  Slot log_start = 0;                     // the first slot still in the log
+  std::uint64_t snapshots_taken = 0;      // by this incarnation
+  std::uint64_t snapshots_installed = 0;  // received from a peer by this incarnation
+  std::vector<SiteId> peers_up;           // heard from within the last election timeout
 };
 
 class KvStore;
@@ -68,6 +77,12 @@ class Replica {
   // Recovery, before any input: the durable acceptor state and the decided log.
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                const std::vector<LogEntry>& log, TimeMs now);
+  // Recovery after compaction: the state machine from `snapshot` (if any), then the log, which
+  // holds slots [log_start, ...) chained from `log_start_hash` and must reach the snapshot's
+  // base: log_start <= snapshot->base <= log_start + log.size().
+  void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+               std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+               const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
 
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
@@ -79,7 +94,14 @@ class Replica {
   // Everything produced since the last call.
   Ready take_ready();
 
+  // The decided slots still in the log: [log_start(), log_start() + log().size()).
   const std::vector<LogEntry>& log() const;
+  Slot log_start() const;
+  const Hash& log_start_hash() const;
+  // hash(decided_end - 1): the chain head.
+  const Hash& head() const;
+  // The latest snapshot taken or installed here (nullptr when none).
+  std::shared_ptr<const SnapshotImage> snapshot() const;
   const std::map<std::string, std::string>& kv() const;
   ReplicaStatus status() const;
 

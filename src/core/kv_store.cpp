@@ -1,5 +1,6 @@
 #include "core/kv_store.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace paxoskv {
@@ -59,6 +60,33 @@ std::optional<std::string> KvStore::get(const std::string& key) const {
   auto it = map_.find(key);
   if (it == map_.end()) return std::nullopt;
   return it->second;
+}
+
+Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
+  Snapshot s;
+  s.base = base;
+  s.base_hash = base_hash;
+  s.kv = map_;
+  for (const std::string& key : ever_set_)
+    if (!map_.contains(key)) s.deleted.push_back(key);
+  std::sort(s.deleted.begin(), s.deleted.end());
+  s.clients.reserve(clients_.size());
+  for (const auto& [client, record] : clients_)
+    s.clients.push_back(
+        ClientSnapshot{client, record.last_seq, record.last_result.ok, record.last_result.reason});
+  std::sort(s.clients.begin(), s.clients.end(),
+            [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client < b.client; });
+  return s;
+}
+
+void KvStore::restore(const Snapshot& s) {
+  map_ = s.kv;
+  ever_set_.clear();
+  for (const auto& [key, value] : map_) ever_set_.insert(key);
+  ever_set_.insert(s.deleted.begin(), s.deleted.end());
+  clients_.clear();
+  for (const ClientSnapshot& c : s.clients)
+    clients_[c.client] = ClientRecord{c.last_seq, ApplyResult{c.ok, c.reason, false}};
 }
 
 }  // namespace paxoskv

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "paxoskv/command.hpp"
+#include "paxoskv/snapshot.hpp"
 
 namespace paxoskv {
 
@@ -31,6 +32,10 @@ class KvStore {
   // plain success for an older one (its client has moved on, so it saw the answer before).
   ApplyResult result_of(RequestId id) const;
   const std::map<std::string, std::string>& map() const { return map_; }
+
+  // The whole state (map, keys ever set, dedup table) as of `base`, and back.
+  Snapshot snapshot(Slot base, const Hash& base_hash) const;
+  void restore(const Snapshot& snapshot);
 
  private:
   ApplyResult execute(const Command& command);

@@ -28,12 +28,30 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
 }
 
 void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
-                          const std::vector<LogEntry>& log, TimeMs now) {
+                          std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                          const Hash& log_start_hash, const std::vector<LogEntry>& log,
+                          TimeMs now) {
   now_ = now;
   if (options_.bug == InjectedBug::forget_promise_on_restart) promised = Ballot{};
   acceptor_.restore(promised, accepted);
-  learner_.restore(log);
-  for (const LogEntry& e : log) kv_.apply(e.command);
+  learner_.restore(log_start, log_start_hash, log);
+  Slot apply_from = log_start;
+  if (snapshot) {
+    // The driver checked the files; a snapshot that does not meet its log is a broken caller.
+    auto decoded = decode_snapshot(snapshot->bytes);
+    assert(std::holds_alternative<Snapshot>(decoded));
+    const Snapshot& s = std::get<Snapshot>(decoded);
+    assert(log_start <= s.base && s.base <= learner_.decided_end());
+    assert(s.base == log_start ? s.base_hash == log_start_hash
+                               : s.base_hash == log[s.base - log_start - 1].hash);
+    kv_.restore(s);
+    apply_from = s.base;
+    snapshot_ = std::move(snapshot);
+  } else {
+    assert(log_start == 0);
+  }
+  for (const LogEntry& e : log)
+    if (e.slot >= apply_from) kv_.apply(e.command);
   note_ballot(promised);
   for (const AcceptedEntry& e : accepted) note_ballot(e.ballot);
   reset_election_timer();
@@ -87,6 +105,7 @@ void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) 
 
 Ready ReplicaImpl::take_ready() {
   proposer_.emit(learner_, out_);
+  maybe_snapshot();
   Ready r = std::move(ready_);
   ready_ = Ready{};
   return r;
@@ -178,19 +197,22 @@ void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {
+  if (m.from < learner_.base()) return serve_snapshot(from, m);
   const std::vector<LogEntry>& log = learner_.log();
-  CatchupReply reply{learner_.decided_end(), {}};
+  CatchupReply reply{learner_.decided_end(), {}, {}};
   std::size_t bytes = 0;
-  for (Slot s = m.from; s < log.size(); ++s) {
-    bytes += wire_size(log[s].command);
+  for (Slot s = m.from; s < learner_.decided_end(); ++s) {
+    const LogEntry& e = log[s - learner_.base()];
+    bytes += wire_size(e.command);
     if (!reply.entries.empty() && bytes > limits::max_entries_bytes) break;
-    reply.entries.push_back(SlotCommand{s, log[s].command});
+    reply.entries.push_back(SlotCommand{s, e.command});
   }
   out_.send(from, std::move(reply));
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupReply& m) {
   observe_decided_end(from, m.decided_end);
+  if (m.snapshot) return on_snapshot_chunk(from, *m.snapshot);
   learn(m.entries);
   // Keep pulling while the reply was useful and more is there.
   if (!m.entries.empty() && learner_.decided_end() < m.decided_end) request_catch_up(from);
@@ -303,7 +325,96 @@ void ReplicaImpl::maybe_catch_up() {
 void ReplicaImpl::request_catch_up(SiteId from) {
   if (from == self_) return;
   catch_up_sent_at_ = now_;
-  out_.send(from, CatchupRequest{learner_.decided_end()});
+  CatchupRequest request{learner_.decided_end(), {}};
+  if (incoming_)
+    request.snapshot = SnapshotCursor{incoming_->base, incoming_->digest, incoming_->bytes.size()};
+  out_.send(from, std::move(request));
+}
+
+// ---- compaction and snapshot transfer ----
+
+void ReplicaImpl::maybe_snapshot() {
+  const Slot end = learner_.decided_end();
+  const Slot last = snapshot_ ? snapshot_->base : 0;
+  if (options_.snapshot_every == 0 || end < last + options_.snapshot_every) return;
+  snapshot_ = make_snapshot_image(kv_.snapshot(end, learner_.head()));
+  ++snapshots_taken_;
+  // Keep a tail of the log below the snapshot, so that slightly lagging sites catch up by
+  // entries; the log never starts above the snapshot's base.
+  Slot keep_from = end > options_.log_tail ? end - options_.log_tail : 0;
+  learner_.compact(std::max(keep_from, learner_.base()));
+  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash(), false};
+}
+
+void ReplicaImpl::serve_snapshot(SiteId to, const CatchupRequest& m) {
+  if (!snapshot_) return;  // a log that starts above 0 always has a snapshot under it
+  const SnapshotImage& image = *snapshot_;
+  std::uint64_t offset = 0;
+  // Resume where the receiver stands if it is pulling this very image; else from the start,
+  // and the receiver sees by (base, digest) that the image changed.
+  if (m.snapshot && m.snapshot->base == image.base && m.snapshot->digest == image.digest &&
+      m.snapshot->offset < image.bytes.size())
+    offset = m.snapshot->offset;
+  SnapshotChunk chunk{image.base, image.digest, image.bytes.size(), offset,
+                      image.bytes.substr(offset, limits::snapshot_chunk_bytes)};
+  out_.send(to, CatchupReply{learner_.decided_end(), {}, std::move(chunk)});
+}
+
+void ReplicaImpl::on_snapshot_chunk(SiteId from, const SnapshotChunk& c) {
+  if (c.base <= learner_.decided_end()) {  // nothing to gain any more
+    incoming_.reset();
+    return;
+  }
+  const bool fits = c.size <= limits::max_snapshot_bytes && c.offset <= c.size &&
+                    c.data.size() <= c.size - c.offset && (!c.data.empty() || c.offset == c.size);
+  if (!fits || c.size == 0) return;
+  if (!incoming_ || incoming_->base != c.base || incoming_->digest != c.digest ||
+      incoming_->size != c.size) {
+    // A new transfer, or the sender's snapshot changed under the old one: start over.
+    incoming_ = IncomingSnapshot{c.base, c.digest, c.size, {}};
+    if (c.offset != 0) return request_catch_up(from);
+  }
+  if (c.offset != incoming_->bytes.size()) return;  // a duplicate or a stray: the timer resends
+  incoming_->bytes += c.data;
+  if (incoming_->bytes.size() < incoming_->size) return request_catch_up(from);
+
+  IncomingSnapshot done = std::move(*incoming_);
+  incoming_.reset();
+  if (sha256(done.bytes) != done.digest) return;  // corrupted: the next request starts over
+  auto decoded = decode_snapshot(done.bytes);
+  const Snapshot* s = std::get_if<Snapshot>(&decoded);
+  if (s == nullptr || s->base != done.base) return;
+  auto image = std::make_shared<SnapshotImage>(
+      SnapshotImage{s->base, s->base_hash, done.digest, std::move(done.bytes)});
+  install_snapshot(std::move(image), *s);
+  // Go on with the log entries from the snapshot's base.
+  if (learner_.decided_end() < known_decided_end_) request_catch_up(from);
+}
+
+void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
+                                   const Snapshot& snapshot) {
+  assert(snapshot.base > learner_.decided_end());
+  // Entries decided but not yet handed to the driver lie below the base: the snapshot holds
+  // them, and the driver rewrites the log from the base (see Compaction).
+  ready_.decided.clear();
+  kv_.restore(snapshot);
+  std::vector<LogEntry> joined;
+  learner_.install(snapshot.base, snapshot.base_hash, joined);
+  snapshot_ = std::move(image);
+  ++snapshots_installed_;
+  ready_.kv_changed = true;
+  ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash(), true};
+  // Writes submitted here and applied in the slots the snapshot covers.
+  for (auto it = writes_.begin(); it != writes_.end();) {
+    if (!kv_.already_applied(it->first)) {
+      ++it;
+      continue;
+    }
+    ApplyResult result = kv_.result_of(it->first);
+    ready_.completions.push_back(Completion{it->first, result.ok, result.reason, false, {}});
+    it = writes_.erase(it);
+  }
+  apply(joined);
 }
 
 // ---- requests submitted at this site ----
@@ -420,6 +531,10 @@ ReplicaStatus ReplicaImpl::status() const {
   s.ballot = std::max(acceptor_.promised(), proposer_.ballot());
   s.decided_end = learner_.decided_end();
   s.applied_end = learner_.decided_end();
+  s.compacted_end = snapshot_ ? snapshot_->base : 0;
+  s.log_start = learner_.base();
+  s.snapshots_taken = snapshots_taken_;
+  s.snapshots_installed = snapshots_installed_;
   for (SiteId id = 0; id < cluster_.size(); ++id)
     if (id != self_ && now_ - last_heard_[id] <= 2 * options_.election_timeout_ms)
       s.peers_up.push_back(id);
@@ -436,7 +551,12 @@ Replica& Replica::operator=(Replica&&) noexcept = default;
 
 void Replica::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                       const std::vector<LogEntry>& log, TimeMs now) {
-  impl_->restore(promised, accepted, log, now);
+  impl_->restore(promised, accepted, nullptr, 0, genesis_hash, log, now);
+}
+void Replica::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
+                      std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                      const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now) {
+  impl_->restore(promised, accepted, std::move(snapshot), log_start, log_start_hash, log, now);
 }
 void Replica::step(const Message& message, TimeMs now) {
   impl_->step(message, now);
@@ -455,6 +575,18 @@ Ready Replica::take_ready() {
 }
 const std::vector<LogEntry>& Replica::log() const {
   return impl_->log();
+}
+Slot Replica::log_start() const {
+  return impl_->log_start();
+}
+const Hash& Replica::log_start_hash() const {
+  return impl_->log_start_hash();
+}
+const Hash& Replica::head() const {
+  return impl_->head();
+}
+std::shared_ptr<const SnapshotImage> Replica::snapshot() const {
+  return impl_->snapshot();
 }
 const std::map<std::string, std::string>& Replica::kv() const {
   return impl_->kv();

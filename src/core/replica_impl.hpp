@@ -19,7 +19,8 @@ class ReplicaImpl {
   ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t seed);
 
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
-               const std::vector<LogEntry>& log, TimeMs now);
+               std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+               const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
   void submit(const Command& command, TimeMs now);
@@ -27,6 +28,10 @@ class ReplicaImpl {
   Ready take_ready();
 
   const std::vector<LogEntry>& log() const { return learner_.log(); }
+  Slot log_start() const { return learner_.base(); }
+  const Hash& log_start_hash() const { return learner_.base_hash(); }
+  const Hash& head() const { return learner_.head(); }
+  std::shared_ptr<const SnapshotImage> snapshot() const { return snapshot_; }
   const std::map<std::string, std::string>& kv() const { return kv_.map(); }
   ReplicaStatus status() const;
 
@@ -76,6 +81,10 @@ class ReplicaImpl {
   void observe_decided_end(SiteId from, Slot decided_end);
   void maybe_catch_up();
   void request_catch_up(SiteId from);
+  void serve_snapshot(SiteId to, const CatchupRequest& m);
+  void on_snapshot_chunk(SiteId from, const SnapshotChunk& chunk);
+  void install_snapshot(std::shared_ptr<const SnapshotImage> image, const Snapshot& snapshot);
+  void maybe_snapshot();
   void route_requests();
   void route(const Command& command, Request& request);
   void route(std::uint64_t read_id, PendingRead& read);
@@ -112,6 +121,19 @@ class ReplicaImpl {
   Slot gap_target_ = 0;  // a decided_end we expected to reach by gap_deadline_
   TimeMs gap_deadline_ = 0;
   TimeMs catch_up_sent_at_ = -1;
+
+  // Compaction: the latest snapshot (served to sites that need slots below the log), and a
+  // snapshot being received, piece by piece.
+  struct IncomingSnapshot {
+    Slot base = 0;
+    Hash digest{};
+    std::uint64_t size = 0;
+    std::string bytes;
+  };
+  std::shared_ptr<const SnapshotImage> snapshot_;
+  std::optional<IncomingSnapshot> incoming_;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
 
   std::map<RequestId, PendingWrite> writes_;
   std::map<std::uint64_t, PendingRead> reads_;

@@ -1,5 +1,6 @@
 #include "net/codec.hpp"
 
+#include <array>
 #include <boost/json.hpp>
 #include <cassert>
 #include <exception>
@@ -7,6 +8,8 @@
 #include <utility>
 
 #include "core/json_form.hpp"
+#include "net/base64.hpp"
+#include "paxoskv/chain.hpp"
 #include "paxoskv/limits.hpp"
 
 namespace paxoskv::net {
@@ -99,12 +102,26 @@ void put_fields(json::object& o, const HeartbeatReply& m) {
   o["decided_end"] = m.decided_end;
   o["ballot"] = json_form::ballot_to_json(m.ballot);
 }
+// Snapshot transfer fields are optional objects, present only during a transfer:
+//   catchup_request: "snapshot":{"base":N,"digest":"<64 hex>","offset":N}
+//   catchup_reply:   "snapshot":{"base":N,"digest":"<64
+//   hex>","size":N,"offset":N,"data":"<base64>"}
 void put_fields(json::object& o, const CatchupRequest& m) {
   o["from_slot"] = m.from;
+  if (m.snapshot)
+    o["snapshot"] = json::object{{"base", m.snapshot->base},
+                                 {"digest", to_hex(m.snapshot->digest)},
+                                 {"offset", m.snapshot->offset}};
 }
 void put_fields(json::object& o, const CatchupReply& m) {
   o["decided_end"] = m.decided_end;
   o["entries"] = slot_commands_to_json(m.entries);
+  if (m.snapshot)
+    o["snapshot"] = json::object{{"base", m.snapshot->base},
+                                 {"digest", to_hex(m.snapshot->digest)},
+                                 {"size", m.snapshot->size},
+                                 {"offset", m.snapshot->offset},
+                                 {"data", base64_encode(m.snapshot->data)}};
 }
 void put_fields(json::object& o, const Forward& m) {
   json_form::put_command(o, m.command);
@@ -172,6 +189,33 @@ class FieldReader {
       out.push_back(slot);
     }
   }
+
+  // A 64-hex-digit SHA-256.
+  void digest(std::string_view field, std::array<std::uint8_t, 32>& out) {
+    if (failed()) return;
+    std::string hex;
+    if (auto e = json_form::read_string(o_, field, hex); !e.empty()) return fail(e);
+    if (!from_hex(hex, out)) fail("field '" + std::string(field) + "' is not 64 hex digits");
+  }
+
+  void base64(std::string_view field, std::string& out) {
+    if (failed()) return;
+    std::string text;
+    if (auto e = json_form::read_string(o_, field, text); !e.empty()) return fail(e);
+    std::optional<std::string> bytes = base64_decode(text);
+    if (!bytes) return fail("field '" + std::string(field) + "' is not base64");
+    out = std::move(*bytes);
+  }
+
+  // An optional object field: nothing when absent, else a reader of its fields.
+  const json::object* optional_object(std::string_view field) {
+    if (failed()) return nullptr;
+    const json::value* v = o_.if_contains(field);
+    if (v == nullptr) return nullptr;
+    if (!v->is_object()) fail("field '" + std::string(field) + "' is not an object");
+    return v->if_object();
+  }
+  const Cluster& cluster() const { return cluster_; }
 
   // SlotCommand or AcceptedEntry objects.
   template <class Entry>
@@ -251,10 +295,32 @@ void read_fields(FieldReader& r, HeartbeatReply& m) {
 }
 void read_fields(FieldReader& r, CatchupRequest& m) {
   r.number("from_slot", m.from);
+  if (const json::object* o = r.optional_object("snapshot")) {
+    FieldReader s(*o, r.cluster(), "snapshot: ");
+    SnapshotCursor& c = m.snapshot.emplace();
+    s.number("base", c.base);
+    s.digest("digest", c.digest);
+    s.number("offset", c.offset);
+    if (s.failed()) r.fail(s.error());
+  }
 }
 void read_fields(FieldReader& r, CatchupReply& m) {
   r.number("decided_end", m.decided_end);
   r.entries("entries", m.entries);
+  if (const json::object* o = r.optional_object("snapshot")) {
+    FieldReader s(*o, r.cluster(), "snapshot: ");
+    SnapshotChunk& c = m.snapshot.emplace();
+    s.number("base", c.base);
+    s.digest("digest", c.digest);
+    s.number("size", c.size);
+    s.number("offset", c.offset);
+    s.base64("data", c.data);
+    if (!s.failed() && c.data.size() > limits::snapshot_chunk_bytes)
+      s.fail("field 'data' is larger than a snapshot piece");
+    if (!s.failed() && (c.offset > c.size || c.data.size() > c.size - c.offset))
+      s.fail("the piece does not lie within the snapshot's size");
+    if (s.failed()) r.fail(s.error());
+  }
 }
 void read_fields(FieldReader& r, Forward& m) {
   r.command(m.command);
@@ -372,10 +438,16 @@ std::string fields_text(const HeartbeatReply& m) {
          ", decided_end=" + n(m.decided_end) + ", ballot=" + b(m.ballot);
 }
 std::string fields_text(const CatchupRequest& m) {
-  return "from=" + n(m.from);
+  std::string out = "from=" + n(m.from);
+  if (m.snapshot) out += ", snapshot=" + n(m.snapshot->base) + "@" + n(m.snapshot->offset);
+  return out;
 }
 std::string fields_text(const CatchupReply& m) {
-  return "decided_end=" + n(m.decided_end) + ", slots=" + entries_text(m.entries);
+  std::string out = "decided_end=" + n(m.decided_end) + ", slots=" + entries_text(m.entries);
+  if (m.snapshot)
+    out += ", snapshot=" + n(m.snapshot->base) + "@" + n(m.snapshot->offset) + "+" +
+           n(m.snapshot->data.size()) + "/" + n(m.snapshot->size);
+  return out;
 }
 std::string fields_text(const Forward& m) {
   std::string out = "op=" + std::string(op_name(m.command.op));

@@ -1,5 +1,7 @@
 #include "sim/checkers.hpp"
 
+#include <algorithm>
+
 #include "sim/linearizability.hpp"
 
 namespace paxoskv::sim {
@@ -27,53 +29,87 @@ std::optional<std::string> AgreementChecker::observe(Slot slot, const Command& c
          std::to_string(now) + " ms)";
 }
 
+namespace {
+
+Slot log_end(const Replica& r) {
+  return r.log_start() + r.log().size();
+}
+
+}  // namespace
+
+// Sites compact at different points, so their logs start at different slots: they must agree
+// on every slot both still hold, on the decided end, the chain head and the map.
 std::optional<std::string> check_identical_logs(const std::vector<const Replica*>& replicas) {
-  const std::vector<LogEntry>& first = replicas.at(0)->log();
+  const Replica& first = *replicas.at(0);
   for (SiteId s = 1; s < replicas.size(); ++s) {
-    const std::vector<LogEntry>& log = replicas[s]->log();
-    if (log.size() != first.size())
-      return "s0 decided " + std::to_string(first.size()) + " slots but s" + std::to_string(s) +
-             " decided " + std::to_string(log.size());
-    for (Slot i = 0; i < log.size(); ++i)
-      if (!(log[i] == first[i]))
-        return "slot " + std::to_string(i) + ": s0 has " + describe(first[i].command) + " hash " +
-               to_hex(first[i].hash) + ", s" + std::to_string(s) + " has " +
-               describe(log[i].command) + " hash " + to_hex(log[i].hash);
-    if (replicas[s]->kv() != replicas[0]->kv())
+    const Replica& r = *replicas[s];
+    if (log_end(r) != log_end(first))
+      return "s0 decided " + std::to_string(log_end(first)) + " slots but s" + std::to_string(s) +
+             " decided " + std::to_string(log_end(r));
+    for (Slot slot = std::max(r.log_start(), first.log_start()); slot < log_end(r); ++slot) {
+      const LogEntry& a = first.log()[slot - first.log_start()];
+      const LogEntry& b = r.log()[slot - r.log_start()];
+      if (!(a == b))
+        return "slot " + std::to_string(slot) + ": s0 has " + describe(a.command) + " hash " +
+               to_hex(a.hash) + ", s" + std::to_string(s) + " has " + describe(b.command) +
+               " hash " + to_hex(b.hash);
+    }
+    if (r.head() != first.head())
+      return "s0 and s" + std::to_string(s) + " end at different chain heads " +
+             to_hex(first.head()) + " and " + to_hex(r.head());
+    if (r.kv() != first.kv())
       return "s0 and s" + std::to_string(s) + " hold the same log but different maps";
   }
   return std::nullopt;
 }
 
 bool logs_converged(const std::vector<const Replica*>& replicas) {
-  const std::vector<LogEntry>& first = replicas.at(0)->log();
-  for (const Replica* r : replicas) {
-    const std::vector<LogEntry>& log = r->log();
-    if (log.size() != first.size()) return false;
-    if (!log.empty() && log.back().hash != first.back().hash) return false;
-  }
+  const Replica& first = *replicas.at(0);
+  for (const Replica* r : replicas)
+    if (log_end(*r) != log_end(first) || r->head() != first.head()) return false;
   return true;
 }
 
-std::optional<std::string> check_chain(const std::vector<LogEntry>& log) {
-  Hash previous = genesis_hash;
-  for (Slot i = 0; i < log.size(); ++i) {
-    if (log[i].slot != i)
+std::optional<std::string> check_chain(const Replica& replica) {
+  Hash previous = replica.log_start_hash();
+  const std::vector<LogEntry>& log = replica.log();
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    const Slot slot = replica.log_start() + i;
+    if (log[i].slot != slot)
       return "log position " + std::to_string(i) + " holds slot " + std::to_string(log[i].slot);
-    Hash expected = chain_hash(i, log[i].command, previous);
+    Hash expected = chain_hash(slot, log[i].command, previous);
     if (expected != log[i].hash)
-      return "slot " + std::to_string(i) + " has hash " + to_hex(log[i].hash) + ", expected " +
+      return "slot " + std::to_string(slot) + " has hash " + to_hex(log[i].hash) + ", expected " +
              to_hex(expected);
     previous = expected;
+  }
+  if (std::shared_ptr<const SnapshotImage> snapshot = replica.snapshot()) {
+    if (snapshot->base < replica.log_start() || snapshot->base > log_end(replica))
+      return "snapshot at " + std::to_string(snapshot->base) + " outside the log [" +
+             std::to_string(replica.log_start()) + ", " + std::to_string(log_end(replica)) + ")";
+    const Hash& at_base = snapshot->base == replica.log_start()
+                              ? replica.log_start_hash()
+                              : log[snapshot->base - replica.log_start() - 1].hash;
+    if (at_base != snapshot->base_hash)
+      return "snapshot at " + std::to_string(snapshot->base) + " names hash " +
+             to_hex(snapshot->base_hash) + " but the log has " + to_hex(at_base);
+  } else if (replica.log_start() != 0) {
+    return "the log starts at " + std::to_string(replica.log_start()) + " without a snapshot";
   }
   return std::nullopt;
 }
 
 std::optional<std::string> check_durable_log(SiteId site, const SimDisk& disk,
                                              const Replica& replica) {
-  if (disk.log() == replica.log()) return std::nullopt;
-  return "s" + std::to_string(site) + " holds " + std::to_string(replica.log().size()) +
-         " decided slots in memory but " + std::to_string(disk.log().size()) + " on disk";
+  if (disk.log_start() == replica.log_start() && disk.log() == replica.log() &&
+      disk.snapshot() == replica.snapshot())
+    return std::nullopt;
+  return "s" + std::to_string(site) + " holds decided slots [" +
+         std::to_string(replica.log_start()) + ", " + std::to_string(log_end(replica)) +
+         ") in memory but [" + std::to_string(disk.log_start()) + ", " +
+         std::to_string(disk.log_end()) + ") on disk (snapshots at " +
+         std::to_string(replica.snapshot() ? replica.snapshot()->base : 0) + " and " +
+         std::to_string(disk.snapshot() ? disk.snapshot()->base : 0) + ")";
 }
 
 std::optional<std::string> check_history(const ClientHistory& history, bool& inconclusive) {

@@ -40,8 +40,9 @@ std::string describe(const Command& command);
 std::optional<std::string> check_identical_logs(const std::vector<const Replica*>& replicas);
 // Cheap test of the same thing, to know when to stop running: same length, same head.
 bool logs_converged(const std::vector<const Replica*>& replicas);
-// Each entry's hash is chain_hash(slot, command, previous hash), from the genesis hash.
-std::optional<std::string> check_chain(const std::vector<LogEntry>& log);
+// Each entry's hash is chain_hash(slot, command, previous hash), from the hash the log starts
+// from (the genesis hash, or after compaction hash(log_start - 1), which the snapshot names).
+std::optional<std::string> check_chain(const Replica& replica);
 // What a site would recover from its disk is what it holds in memory.
 std::optional<std::string> check_durable_log(SiteId site, const SimDisk& disk,
                                              const Replica& replica);

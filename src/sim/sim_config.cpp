@@ -21,6 +21,8 @@ constexpr std::array<std::pair<InjectedBug, std::string_view>, 5> kBugNames{{
 ReplicaOptions SimConfig::replica_options() const {
   ReplicaOptions options;
   options.bug = bug;
+  options.snapshot_every = snapshot_every;
+  options.log_tail = log_tail;
   return options;
 }
 
@@ -55,6 +57,8 @@ SimConfig mixed_config(std::uint64_t seed) {
   c.keys = 2 + seed % 3;
   c.mean_crash_interval_ms = seed % 5 == 0 ? 400 : 1500;
   c.mean_partition_interval_ms = seed % 7 == 0 ? 300 : 1000;
+  c.snapshot_every = seed % 3 == 1 ? 10 : seed % 3 == 2 ? 20 : 50;
+  c.log_tail = seed % 2 == 0 ? 2 : 10;
   return c;
 }
 
@@ -91,6 +95,8 @@ std::string command_line(const SimConfig& c) {
     out << " --crash-every " << c.mean_crash_interval_ms;
   if (c.crashes && c.max_down_ms != d.max_down_ms) out << " --max-down " << c.max_down_ms;
   if (c.liveness_bound_ms != d.liveness_bound_ms) out << " --liveness-ms " << c.liveness_bound_ms;
+  if (c.snapshot_every != d.snapshot_every) out << " --snapshot-every " << c.snapshot_every;
+  if (c.log_tail != d.log_tail) out << " --log-tail " << c.log_tail;
   if (c.bug != InjectedBug::none) out << " --bug " << bug_name(c.bug);
   return out.str();
 }

@@ -61,6 +61,11 @@ struct SimConfig {
   // After healing, every pending client operation must complete within this bound.
   TimeMs liveness_bound_ms = 30000;
 
+  // Compaction: small, so that runs snapshot often and crashed sites fall behind the log of
+  // their peers and catch up by snapshot transfer.
+  Slot snapshot_every = 20;
+  Slot log_tail = 5;
+
   InjectedBug bug = InjectedBug::none;
 
   // Events kept in memory for the trace (the oldest are dropped beyond it); 0 keeps none.

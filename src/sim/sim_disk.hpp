@@ -26,19 +26,28 @@ const char* crash_point_name(CrashPoint point);
 class SimDisk {
  public:
   // A Ready's records, in the order the site writes them: the promise, the accepted entries,
-  // then the decided log entries.
+  // then the decided log entries; or, with a compaction, the snapshot file and then the
+  // rewritten log (two records).
   static std::size_t record_count(const Ready& ready);
 
-  // Makes the first `records` records of `ready` durable (all of them by default).
-  void persist(const Ready& ready, std::size_t records = ~std::size_t{0});
-  // Rebuilds a replica from what is durable, as the site does at start.
-  void restore_into(Replica& replica, TimeMs now) const;
+  // Makes the first `records` records of `ready` durable (all of them by default). `replica`
+  // is the one that produced `ready`: a compaction writes its log as it stands.
+  void persist(const Ready& ready, const Replica& replica, std::size_t records = ~std::size_t{0});
+  // Rebuilds a replica from what is durable, as the site does at start (which first restarts
+  // a log left entirely below the snapshot by a crash mid-compaction at the snapshot's base).
+  void restore_into(Replica& replica, TimeMs now);
 
   Ballot promised() const { return promised_; }
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
   const std::vector<LogEntry>& log() const { return log_; }
+  Slot log_start() const { return log_start_; }
+  Slot log_end() const { return log_start_ + log_.size(); }
+  const std::shared_ptr<const SnapshotImage>& snapshot() const { return snapshot_; }
 
  private:
+  std::shared_ptr<const SnapshotImage> snapshot_;
+  Slot log_start_ = 0;
+  Hash log_start_hash_ = genesis_hash;
   Ballot promised_;
   std::map<Slot, AcceptedEntry> accepted_;
   std::vector<LogEntry> log_;

@@ -50,6 +50,8 @@ void FaultStats::add(const FaultStats& o) {
   network.late += o.network.late;
   lost_to_down_sites += o.lost_to_down_sites;
   unknown_outcomes += o.unknown_outcomes;
+  snapshots_taken += o.snapshots_taken;
+  snapshots_installed += o.snapshots_installed;
 }
 
 std::uint64_t FaultStats::total_crashes() const {
@@ -72,7 +74,9 @@ std::string FaultStats::describe() const {
          " duplicated=" + std::to_string(network.duplicated) +
          " late=" + std::to_string(network.late) +
          " to-down-site=" + std::to_string(lost_to_down_sites) +
-         "; operations given up=" + std::to_string(unknown_outcomes);
+         "; operations given up=" + std::to_string(unknown_outcomes) +
+         "; snapshots: taken=" + std::to_string(snapshots_taken) +
+         " installed=" + std::to_string(snapshots_installed);
   return out;
 }
 
@@ -104,7 +108,7 @@ RunResult Simulator::run() {
   result_.faults.network = network_.stats();
   result_.faults.network_changes = faults_.shapes();
   for (const Site& site : sites_)
-    result_.decided = std::max<Slot>(result_.decided, site.disk.log().size());
+    result_.decided = std::max<Slot>(result_.decided, site.disk.log_end());
   return result_;
 }
 
@@ -219,8 +223,12 @@ void Simulator::drain(SiteId s) {
     crash_in_ready(s, ready);
     return;
   }
-  site.disk.persist(ready);
-  if (ready.decided.size() && site.disk.log().size() != site.replica->log().size()) {
+  site.disk.persist(ready, *site.replica);
+  if (ready.compaction)
+    ++(ready.compaction->installed ? result_.faults.snapshots_installed
+                                   : result_.faults.snapshots_taken);
+  if ((ready.decided.size() || ready.compaction) &&
+      site.disk.log_end() != site.replica->log_start() + site.replica->log().size()) {
     fail("durability", *check_durable_log(s, site.disk, *site.replica));
     return;
   }
@@ -269,7 +277,7 @@ void Simulator::crash_in_ready(SiteId s, const Ready& ready) {
     kept = static_cast<std::size_t>(random_.below(records));
   }
   if (point == CrashPoint::after_persist) kept = records;
-  site.disk.persist(ready, kept);
+  site.disk.persist(ready, *site.replica, kept);
   trace_.note(now_, TraceKind::crash, s,
               std::string(crash_point_name(point)) + ": " + std::to_string(kept) + " of " +
                   std::to_string(records) + " records durable, " +
@@ -298,7 +306,9 @@ void Simulator::start(SiteId s) {
     trace_.note(now_, TraceKind::restart, s,
                 "promised=" + to_string(site.disk.promised()) +
                     " accepted=" + std::to_string(site.disk.accepted().size()) +
-                    " log=" + std::to_string(site.disk.log().size()));
+                    " log=" + std::to_string(site.disk.log_start()) + ".." +
+                    std::to_string(site.disk.log_end()) + " snapshot=" +
+                    std::to_string(site.disk.snapshot() ? site.disk.snapshot()->base : 0));
   drain(s);
 }
 
@@ -317,7 +327,9 @@ void Simulator::final_checks() {
     if (auto e = check_durable_log(s, sites_[s].disk, *sites_[s].replica))
       return fail("durability", *e);
   if (auto e = check_identical_logs(replicas())) return fail("identical logs", *e);
-  if (auto e = check_chain(sites_[0].replica->log())) return fail("chain", *e);
+  for (SiteId s = 0; s < sites_.size(); ++s)
+    if (auto e = check_chain(*sites_[s].replica))
+      return fail("chain", "s" + std::to_string(s) + ": " + *e);
   if (auto e = check_history(history_, result_.linearizability_inconclusive))
     return fail("linearizability", *e);
 }

@@ -26,7 +26,9 @@ struct FaultStats {
   std::array<std::uint64_t, kNetworkShapes> network_changes{};  // by NetworkShape
   NetworkStats network;
   std::uint64_t lost_to_down_sites = 0;
-  std::uint64_t unknown_outcomes = 0;  // operations a client gave up on
+  std::uint64_t unknown_outcomes = 0;     // operations a client gave up on
+  std::uint64_t snapshots_taken = 0;      // compactions persisted
+  std::uint64_t snapshots_installed = 0;  // snapshots received by transfer and persisted
 
   void add(const FaultStats& other);
   std::uint64_t total_crashes() const;

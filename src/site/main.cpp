@@ -56,7 +56,10 @@ std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& option
 int serve(const Options& options, const Cluster& cluster, SiteId self,
           const std::optional<std::string>& secret) {
   boost::asio::io_context io;
-  Site site(io, cluster, self, options.data_dir);
+  ReplicaOptions replica_options;
+  replica_options.snapshot_every = options.snapshot_every;
+  replica_options.log_tail = options.log_tail;
+  Site site(io, cluster, self, options.data_dir, replica_options);
   if (secret) site.transport().require_auth(*secret);
   if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
     site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});

@@ -18,7 +18,8 @@ std::pair<std::string, std::optional<std::string>> split_flag(const std::string&
 
 bool takes_value(const std::string& flag) {
   return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level" ||
-         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" || flag == "--secret";
+         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" || flag == "--secret" ||
+         flag == "--snapshot-every" || flag == "--log-tail";
 }
 
 // A probability: a plain decimal number in [0, 1], the whole word.
@@ -28,6 +29,15 @@ std::optional<double> parse_probability(const std::string& text) {
   auto [stop, error] = std::from_chars(text.data(), end, value);
   if (error != std::errc{} || stop != end || !std::isfinite(value)) return std::nullopt;
   if (value < 0.0 || value > 1.0) return std::nullopt;
+  return value;
+}
+
+// A number of slots: a decimal number from 0 to 10^12, the whole word.
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc{} || stop != end || value > 1000000000000ULL) return std::nullopt;
   return value;
 }
 
@@ -53,6 +63,11 @@ std::optional<UsageError> apply_value(Options& options, const std::string& flag,
     auto port = parse_port(value);
     if (!port) return UsageError{"--http takes a TCP port from 0 to 65535, not '" + value + "'"};
     options.http_port = *port;
+  } else if (flag == "--snapshot-every" || flag == "--log-tail") {
+    auto count = parse_count(value);
+    if (!count)
+      return UsageError{flag + " takes a number of slots from 0 to 10^12, not '" + value + "'"};
+    (flag == "--snapshot-every" ? options.snapshot_every : options.log_tail) = *count;
   } else if (flag == "--fail-rate" || flag == "--drop-rate") {
     auto rate = parse_probability(value);
     if (!rate) return UsageError{flag + " takes a probability from 0 to 1, not '" + value + "'"};
@@ -102,7 +117,8 @@ std::string usage_text(std::string_view program) {
   text += program;
   text +=
       " SITE [--hosts FILE] [--data-dir DIR] [--log-level trace|debug|info|warning|error]"
-      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--secret FILE]\n"
+      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--secret FILE]"
+      " [--snapshot-every N] [--log-tail N]\n"
       "  SITE         name of this site in the hosts file\n"
       "  --hosts      hosts file (default hosts.txt)\n"
       "  --data-dir   directory of the site's files (default data)\n"
@@ -114,7 +130,11 @@ std::string usage_text(std::string_view program) {
       "  --http       serve a read-only status page and /metrics on 127.0.0.1:PORT\n"
       "               (default 0: off)\n"
       "  --secret     authenticate every datagram (HMAC-SHA256) with the key in FILE; the\n"
-      "               other sites and the clients need the same file\n";
+      "               other sites and the clients need the same file\n"
+      "  --snapshot-every  snapshot the state and compact the log every N applied slots\n"
+      "               (default 10000; 0: never)\n"
+      "  --log-tail   slots kept in the log below each snapshot, so lagging sites catch up\n"
+      "               by log entries (default 1000)\n";
   return text;
 }
 

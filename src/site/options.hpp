@@ -25,6 +25,10 @@ struct Options {
   std::uint16_t http_port = 0;
   // --secret FILE: authenticate every datagram with HMAC-SHA256 under the file's key; "" is off.
   std::string secret_path;
+  // Compaction (see ReplicaOptions): --snapshot-every N snapshots every N applied slots (0:
+  // never), --log-tail N keeps N slots in the log below each snapshot.
+  std::uint64_t snapshot_every = 10000;
+  std::uint64_t log_tail = 1000;
 };
 
 // `--help`: print the usage on stdout and exit 0.

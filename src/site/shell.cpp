@@ -194,7 +194,7 @@ void Shell::run(const PrintCommand& command) {
       print(format_kv(replica.kv()));
       break;
     case PrintTarget::chain:
-      print(format_chain(replica.log()));
+      print(format_chain(replica.log(), replica.log_start_hash()));
       break;
     case PrintTarget::status:
       print(format_status(site_.cluster(), replica.status(), site_.transport().drops()));

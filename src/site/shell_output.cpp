@@ -50,12 +50,12 @@ std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv)
   return lines;
 }
 
-std::vector<std::string> format_chain(const std::vector<LogEntry>& log) {
+std::vector<std::string> format_chain(const std::vector<LogEntry>& log, const Hash& start_hash) {
   std::vector<std::string> lines;
   lines.reserve(log.size() + 1);
   for (const LogEntry& entry : log)
     lines.push_back(std::to_string(entry.slot) + ' ' + to_hex(entry.hash));
-  lines.push_back("head " + to_hex(log.empty() ? genesis_hash : log.back().hash));
+  lines.push_back("head " + to_hex(log.empty() ? start_hash : log.back().hash));
   return lines;
 }
 
@@ -73,6 +73,7 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
   // The two reasons an attacker can be behind (the rest are damage and faillink).
   line += " unknown_sender=" + std::to_string(drops.unknown_sender);
   line += " auth_failed=" + std::to_string(drops.auth_failed);
+  line += " snapshots_installed=" + std::to_string(status.snapshots_installed);
   return line;
 }
 

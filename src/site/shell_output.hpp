@@ -21,8 +21,11 @@ std::vector<std::string> format_log(const std::vector<LogEntry>& log);
 // "KEY VALUE" in key order, then "end of kv".
 std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv);
 
-// "SLOT HASH" per slot, then "head HASH": the hash of the last slot, 64 zeros when empty.
-std::vector<std::string> format_chain(const std::vector<LogEntry>& log);
+// "SLOT HASH" per slot still in the log, then "head HASH": the hash of the last slot; for an
+// empty log the hash it starts from (64 zeros before any slot, or hash(base - 1) of a log
+// restarted at a snapshot).
+std::vector<std::string> format_chain(const std::vector<LogEntry>& log,
+                                      const Hash& start_hash = genesis_hash);
 
 // "site=alpha leader=beta ballot=3.1 decided=7 applied=7 compacted=0 peers_up=beta,gamma
 // dropped=0" (leader=none and peers_up=none when there are none).

@@ -7,6 +7,7 @@
 
 #include "storage/data_files.hpp"
 #include "storage/kv_file.hpp"
+#include "storage/snapshot_file.hpp"
 #include "storage/storage_error.hpp"
 
 namespace paxoskv::site {
@@ -53,7 +54,7 @@ TimeMs now_ms() {
 }
 
 Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
-           const std::filesystem::path& data_dir)
+           const std::filesystem::path& data_dir, ReplicaOptions options)
     : io_(io),
       cluster_(cluster),
       self_(self),
@@ -61,7 +62,7 @@ Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
       acceptor_store_(storage::check_data_files(ensure_directory(data_dir), cluster.name(self)),
                       cluster.name(self)),
       log_store_(data_dir, cluster.name(self)),
-      replica_(cluster, self, ReplicaOptions{}, random_seed()),
+      replica_(cluster, self, options, random_seed()),
       transport_(io, cluster_, self),
       clients_(replica_, transport_, cluster_),
       tick_timer_(io),
@@ -71,6 +72,11 @@ Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
 }
 
 void Site::restore() {
+  // The state machine from the snapshot (if any), then the log from its start; a log left
+  // below the snapshot by a crash mid-compaction is restarted at the snapshot's base.
+  std::shared_ptr<const SnapshotImage> snapshot = storage::read_snapshot_file(data_dir_, name());
+  std::vector<LogEntry> log = log_store_.take_loaded();
+  storage::reconcile_log_with_snapshot(log_store_, log, snapshot.get(), data_dir_, name());
   std::vector<AcceptedEntry> accepted;
   accepted.reserve(acceptor_store_.accepted().size());
   // Records below the log's end are dead: those slots are decided and durable.
@@ -80,10 +86,12 @@ void Site::restore() {
   // make them durable before the acceptor records they cover are forgotten.
   log_store_.sync();
   acceptor_store_.forget_below(log_store_.end());
-  std::vector<LogEntry> log = log_store_.take_loaded();
   BOOST_LOG_TRIVIAL(info) << "recovered promised=" << to_string(acceptor_store_.promised())
-                          << " accepted=" << accepted.size() << " decided=" << log.size();
-  replica_.restore(acceptor_store_.promised(), accepted, log, now_ms());
+                          << " accepted=" << accepted.size()
+                          << " snapshot=" << (snapshot ? snapshot->base : 0)
+                          << " log=" << log_store_.start() << ".." << log_store_.end();
+  replica_.restore(acceptor_store_.promised(), accepted, std::move(snapshot), log_store_.start(),
+                   log_store_.start_hash(), log, now_ms());
 }
 
 void Site::start() {
@@ -180,16 +188,39 @@ void Site::persist(const Ready& ready) {
   if (!ready.must_persist()) return;
   bool acceptor_records = ready.promised || !ready.accepted.empty();
   if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted);
-  if (!ready.decided.empty()) {
+  if (ready.compaction) {
+    compact(*ready.compaction);
+  } else if (!ready.decided.empty()) {
     assert(ready.decided.front().slot == log_store_.end());
     log_store_.append(ready.decided);
     log_unsynced_ = true;
   }
   if (acceptor_records) timed_sync(metrics_, SyncedFile::state, [this] { acceptor_store_.sync(); });
+  // The compacted log is durable: the records it covers are dead.
+  if (ready.compaction) acceptor_store_.forget_below(log_store_.end());
   if (ready.promised)
     sync_log();
   else if (log_unsynced_)
     schedule_log_sync();
+}
+
+// The snapshot file first, then the log rewritten from its new start, each atomic and durable:
+// a crash between them leaves the new snapshot next to the old log, which recovery accepts
+// (see storage::reconcile_log_with_snapshot). The rewrite holds the log the Replica keeps
+// (Ready::compaction), including this Ready's decided entries; it costs log_tail +
+// snapshot_every entries once every snapshot_every slots, so appends stay O(1) amortised.
+void Site::compact(const Compaction& compaction) {
+  storage::write_snapshot_file(data_dir_, name(), *compaction.snapshot);
+  assert(replica_.log_start() == compaction.log_start);
+  log_store_.rewrite(compaction.log_start, compaction.log_start_hash, replica_.log());
+  log_unsynced_ = false;
+  if (compaction.installed)
+    BOOST_LOG_TRIVIAL(info) << "installed a snapshot received from a peer at slot "
+                            << compaction.snapshot->base << " ("
+                            << compaction.snapshot->bytes.size() << " bytes)";
+  else
+    BOOST_LOG_TRIVIAL(info) << "snapshot at slot " << compaction.snapshot->base
+                            << ", log now starts at " << compaction.log_start;
 }
 
 void Site::sync_log() {

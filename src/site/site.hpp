@@ -30,7 +30,7 @@ class Site {
   // storage::StorageError for a file it cannot trust, std::runtime_error if it cannot bind.
   // `cluster` must outlive the site.
   Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
-       const std::filesystem::path& data_dir);
+       const std::filesystem::path& data_dir, ReplicaOptions options = {});
   Site(const Site&) = delete;
   Site& operator=(const Site&) = delete;
 
@@ -59,6 +59,7 @@ class Site {
   void arm_tick();
   void flush();
   void persist(const Ready& ready);
+  void compact(const Compaction& compaction);
   void deliver_to_self(Message message);
   void step_self_messages();
   void sync_log();

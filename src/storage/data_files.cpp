@@ -43,6 +43,9 @@ const std::filesystem::path& check_data_files(const std::filesystem::path& dir,
   const std::filesystem::path log = dir / (site + "_log.json");
   const bool has_state = file_exists(state);
   const bool has_log = file_exists(log);
+  const std::filesystem::path snapshot = dir / (site + "_snapshot.json");
+  if (file_exists(snapshot) && !has_state)
+    refuse_missing(state, snapshot, "forget every promise and accepted value of this acceptor");
   if (has_state && !has_log && !holds_no_records(state, site))
     refuse_missing(log, state, "silently reset the decided log");
   if (has_log && !has_state)

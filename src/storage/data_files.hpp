@@ -11,7 +11,8 @@ namespace paxoskv::storage {
 // an acceptor that forgot its promises), so it throws StorageError naming the missing file
 // and how to recover. The one exception is a state file that holds no record at all next to
 // a missing log: a fresh site stopped between creating its two files, with nothing promised
-// that could be lost. Returns `dir`, so the site can call it in its member initializers.
+// that could be lost. A snapshot file without the state file is refused the same way.
+// Returns `dir`, so the site can call it in its member initializers.
 const std::filesystem::path& check_data_files(const std::filesystem::path& dir,
                                               const std::string& site);
 

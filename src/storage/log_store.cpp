@@ -20,13 +20,20 @@ json::object entry_to_json(const LogEntry& e) {
   return o;
 }
 
+json::object start_element(Slot start, const Hash& start_hash) {
+  json::object o;
+  o["start"] = start;
+  o["start_hash"] = to_hex(start_hash);
+  return o;
+}
+
 // Why element `index` is not a well-formed entry for that slot; "" when it is, with `out`
 // filled. The hash is read, not checked: that needs the previous one.
 std::string entry_problem(const json::object& o, Slot index, LogEntry& out) {
   if (auto e = json_form::read_u64(o, "slot", out.slot); !e.empty()) return e;
   if (out.slot != index)
     return "has slot " + std::to_string(out.slot) + " where slot " + std::to_string(index) +
-           " was expected (slots must be contiguous from 0)";
+           " was expected (slots must be contiguous from the log's start)";
   if (auto e = json_form::read_command(o, out.command); !e.empty()) return e;
   std::string hex;
   if (auto e = json_form::read_string(o, "hash", hex); !e.empty()) return e;
@@ -39,9 +46,25 @@ std::string entry_problem(const json::object& o, Slot index, LogEntry& out) {
 ChainCheck verify_log_entries(std::vector<json::object> elements) {
   ChainCheck check;
   check.entries.reserve(elements.size());
-  Hash previous = genesis_hash;
-  for (json::object& o : elements) {
-    const Slot index = check.entries.size();
+  std::size_t first = 0;
+  if (!elements.empty() && elements.front().contains("start")) {
+    std::string hex;
+    std::string e = json_form::read_u64(elements.front(), "start", check.start);
+    if (e.empty()) e = json_form::read_string(elements.front(), "start_hash", hex);
+    if (e.empty() && !from_hex(hex, check.start_hash))
+      e = "field 'start_hash' is not 64 hex digits";
+    if (e.empty() && check.start == 0 && check.start_hash != genesis_hash)
+      e = "a log starting at slot 0 starts from the genesis hash";
+    if (!e.empty()) {
+      check.broken = ChainBreak{0, "the start element: " + e, false, {}, {}};
+      return check;
+    }
+    first = 1;
+  }
+  Hash previous = check.start_hash;
+  for (std::size_t i = first; i < elements.size(); ++i) {
+    json::object& o = elements[i];
+    const Slot index = check.start + check.entries.size();
     LogEntry entry;
     if (std::string e = entry_problem(o, index, entry); !e.empty()) {
       check.broken = ChainBreak{index, e, false, {}, {}};
@@ -77,8 +100,10 @@ LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
   if (check.broken)
     refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
   loaded_ = std::move(check.entries);
-  end_ = loaded_.size();
-  last_hash_ = loaded_.empty() ? genesis_hash : loaded_.back().hash;
+  start_ = check.start;
+  start_hash_ = check.start_hash;
+  end_ = start_ + loaded_.size();
+  last_hash_ = loaded_.empty() ? start_hash_ : loaded_.back().hash;
 }
 
 std::vector<LogEntry> LogStore::take_loaded() {
@@ -103,6 +128,24 @@ void LogStore::append(const std::vector<LogEntry>& entries) {
 
 void LogStore::sync() {
   file_.sync();
+}
+
+void LogStore::rewrite(Slot start, const Hash& start_hash, const std::vector<LogEntry>& entries) {
+  std::vector<json::object> elements;
+  elements.reserve(entries.size() + 1);
+  if (start > 0) elements.push_back(start_element(start, start_hash));
+  Hash previous = start_hash;
+  for (const LogEntry& e : entries) {
+    assert(e.slot == start + elements.size() - (start > 0 ? 1 : 0));
+    assert(e.hash == chain_hash(e.slot, e.command, previous));
+    previous = e.hash;
+    elements.push_back(entry_to_json(e));
+  }
+  file_.rewrite(elements);
+  start_ = start;
+  start_hash_ = start_hash;
+  end_ = start + entries.size();
+  last_hash_ = previous;
 }
 
 }  // namespace paxoskv::storage

@@ -17,6 +17,12 @@ namespace paxoskv::storage {
 //   {"slot":0,"op":"put","key":"k","value":"a","client":7,"seq":1,"hash":"<64 hex>"}
 //   ,{"slot":1,"op":"no-op","hash":"<64 hex>"}
 //   ]}
+// After compaction the log starts at a slot above 0, named by a first element that also
+// carries hash(start - 1), so the chain verifies from there:
+//   {"site":"alpha","entries":[
+//   {"start":1000,"start_hash":"<64 hex>"}
+//   ,{"slot":1000,...}
+//   ]}
 // The first entry of a log that does not continue the hash chain.
 struct ChainBreak {
   Slot slot = 0;               // the element's position: the slot it should hold
@@ -28,13 +34,16 @@ struct ChainBreak {
 
 // The result of recomputing a log's chain from hash(-1) on.
 struct ChainCheck {
-  std::vector<LogEntry> entries;     // the verified prefix: slots [0, entries.size())
+  Slot start = 0;                    // the first slot of the log
+  Hash start_hash = genesis_hash;    // hash(start - 1)
+  std::vector<LogEntry> entries;     // the verified prefix: slots [start, start + size)
   std::optional<ChainBreak> broken;  // the first bad entry; none when the whole log verifies
 };
 
-// Checks the elements of a log file in order: contiguous slots from 0, well-formed commands,
-// and every stored hash equal to the recomputed one. Stops at the first bad entry. Never
-// throws; the elements are consumed, so a long log is held once, not twice.
+// Checks the elements of a log file in order: the optional start element, contiguous slots
+// from the start, well-formed commands, and every stored hash equal to the recomputed one. Stops at
+// the first bad entry. Never throws; the elements are consumed, so a long log is held once, not
+// twice.
 ChainCheck verify_log_entries(std::vector<boost::json::object> elements);
 
 // DIR/SITE_log.json read without changing it, and its chain checked (paxoskv-verify).
@@ -54,17 +63,24 @@ class LogStore {
 
   // The entries found on open (moved out: the store itself keeps no copy).
   std::vector<LogEntry> take_loaded();
+  Slot start() const { return start_; }
+  const Hash& start_hash() const { return start_hash_; }
   Slot end() const { return end_; }
 
   // Appends entries that continue the log; durable only after sync().
   void append(const std::vector<LogEntry>& entries);
   void sync();
+  // Replaces the whole file, atomically and durably, by a log of `entries` starting at slot
+  // `start` chained from `start_hash` (compaction; or an empty log restarted at a snapshot).
+  void rewrite(Slot start, const Hash& start_hash, const std::vector<LogEntry>& entries);
   // True when opening cut off a torn last write.
   bool repaired() const { return file_.repaired(); }
 
  private:
   JsonArrayFile file_;
   std::vector<LogEntry> loaded_;
+  Slot start_ = 0;
+  Hash start_hash_ = genesis_hash;
   Slot end_ = 0;
   Hash last_hash_ = genesis_hash;  // of slot end_ - 1: what the next append chains from
 };

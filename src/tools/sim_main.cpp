@@ -109,6 +109,8 @@ bool apply_valued(ToolOptions& o, const std::string& flag, const std::string& v,
   if (flag == "--crash-every") return set(c.mean_crash_interval_ms);
   if (flag == "--max-down") return set(c.max_down_ms);
   if (flag == "--liveness-ms") return set(c.liveness_bound_ms);
+  if (flag == "--snapshot-every") return set(c.snapshot_every);
+  if (flag == "--log-tail") return set(c.log_tail);
   if (flag == "--delay") {
     std::size_t colon = v.find(':');
     auto lo = number<paxoskv::TimeMs>(v.substr(0, colon));

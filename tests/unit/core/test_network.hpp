@@ -26,10 +26,10 @@ inline Command put(std::string key, std::string value, std::uint64_t client, std
 
 class TestNetwork {
  public:
-  explicit TestNetwork(std::size_t voters, std::size_t learners = 0) {
+  explicit TestNetwork(std::size_t voters, std::size_t learners = 0, ReplicaOptions options = {}) {
     Cluster cluster = make_cluster(voters, learners);
     for (SiteId i = 0; i < cluster.size(); ++i)
-      replicas.emplace_back(cluster, i, ReplicaOptions{}, 1000 + i);
+      replicas.emplace_back(cluster, i, options, 1000 + i);
     completions.resize(cluster.size());
   }
 
@@ -39,6 +39,7 @@ class TestNetwork {
       Ready r = replicas[i].take_ready();
       for (Envelope& e : r.messages) in_flight.push_back(std::move(e));
       for (Completion& c : r.completions) completions[i].push_back(std::move(c));
+      if (r.compaction) ++compactions;
     }
   }
 
@@ -72,6 +73,7 @@ class TestNetwork {
   std::vector<Replica> replicas;
   std::deque<Envelope> in_flight;
   std::vector<std::vector<Completion>> completions;
+  std::size_t compactions = 0;  // Readies that carried a snapshot to persist
 };
 
 }  // namespace paxoskv::test

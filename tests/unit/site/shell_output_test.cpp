@@ -72,6 +72,9 @@ BOOST_AUTO_TEST_CASE(chain_lines_end_with_the_head) {
   BOOST_TEST(lines[4] == "4 " + to_hex(log[4].hash));
   BOOST_TEST(lines[0].size() == 2 + 64);
   BOOST_TEST(lines.back() == "head " + to_hex(log.back().hash));
+  Hash start = chain_hash(9, Command::noop(), genesis_hash);
+  BOOST_TEST(format_chain({}, start) == Lines{"head " + to_hex(start)},
+             boost::test_tools::per_element());
   BOOST_TEST(format_chain({}) == Lines{"head " + std::string(64, '0')},
              boost::test_tools::per_element());
 }
@@ -84,6 +87,7 @@ BOOST_AUTO_TEST_CASE(status_line) {
   status.decided_end = 12;
   status.applied_end = 11;
   status.compacted_end = 4;
+  status.snapshots_installed = 1;
   status.peers_up = {1, 2};
   net::DropCounters drops;
   drops.malformed = 2;
@@ -91,7 +95,7 @@ BOOST_AUTO_TEST_CASE(status_line) {
   drops.auth_failed = 4;
   BOOST_TEST(format_status(three_sites(), status, drops) ==
              "site=alpha leader=beta ballot=3.1 decided=12 applied=11 compacted=4 "
-             "peers_up=beta,gamma dropped=7 unknown_sender=1 auth_failed=4");
+             "peers_up=beta,gamma dropped=7 unknown_sender=1 auth_failed=4 snapshots_installed=1");
 }
 
 BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
@@ -99,7 +103,7 @@ BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
   status.self = 2;
   BOOST_TEST(format_status(three_sites(), status, {}) ==
              "site=gamma leader=none ballot=0.0 decided=0 applied=0 compacted=0 peers_up=none "
-             "dropped=0 unknown_sender=0 auth_failed=0");
+             "dropped=0 unknown_sender=0 auth_failed=0 snapshots_installed=0");
 }
 
 BOOST_AUTO_TEST_CASE(write_results) {

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "paxoskv/chain.hpp"
+
+namespace paxoskv {
+
+// One client's entry of the state machine's dedup table: its last applied sequence number
+// and that command's result.
+struct ClientSnapshot {
+  std::uint64_t client = 0;
+  std::uint64_t last_seq = 0;
+  bool ok = true;
+  std::string reason;
+  bool operator==(const ClientSnapshot&) const = default;
+};
+
+// The replicated state machine as of slot `base`: every slot below `base` is applied and
+// folded in, none at or above it. `base_hash` is hash(base - 1), so the chain goes on from it.
+struct Snapshot {
+  Slot base = 0;
+  Hash base_hash = genesis_hash;
+  std::map<std::string, std::string> kv;
+  // Keys that were set once but are absent now: `tag` must still refuse them.
+  std::vector<std::string> deleted;     // sorted
+  std::vector<ClientSnapshot> clients;  // sorted by client id
+  bool operator==(const Snapshot&) const = default;
+};
+
+// A snapshot in its serialized form, as written to SITE_snapshot.json and sent in chunks.
+// `digest` is the SHA-256 of `bytes`; together with `base` it names this exact image, so a
+// receiver notices when the sender's snapshot changed under a transfer.
+struct SnapshotImage {
+  Slot base = 0;
+  Hash base_hash = genesis_hash;
+  Hash digest{};
+  std::string bytes;
+};
+
+// The serialized form, one JSON document (jq reads it), deterministic for a given state:
+//   {"base":N,"base_hash":"<64 hex>","kv":{"k":"v",...},"deleted":["k",...],
+//    "clients":[{"client":C,"seq":S,"ok":true,"reason":""},...]}
+std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot);
+// Parses and checks serialized bytes; the error names what is wrong. Never throws.
+std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes);
+// The image of bytes read from a file or assembled from chunks, after decoding them.
+std::variant<std::shared_ptr<const SnapshotImage>, std::string> snapshot_image_from_bytes(
+    std::string bytes);
+
+Hash sha256(std::string_view bytes);
+
+}  // namespace paxoskv

@@ -1,0 +1,159 @@
+#include "paxoskv/snapshot.hpp"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <exception>
+
+#include "core/json_form.hpp"
+#include "paxoskv/limits.hpp"
+
+namespace paxoskv {
+
+namespace json = boost::json;
+
+namespace {
+
+void append_string(std::string& out, const std::string& s) {
+  out += json::serialize(json::string_view(s.data(), s.size()));
+}
+
+// Built as text, key by key in sorted order: the bytes (and so the digest) depend only on the
+// state, and a large map is not copied into a json::object first.
+std::string serialize(const Snapshot& s) {
+  std::string out = "{\"base\":" + std::to_string(s.base) + ",\"base_hash\":\"" +
+                    to_hex(s.base_hash) + "\",\"kv\":{";
+  bool first = true;
+  for (const auto& [key, value] : s.kv) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, key);
+    out += ':';
+    append_string(out, value);
+  }
+  out += "},\"deleted\":[";
+  for (std::size_t i = 0; i < s.deleted.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, s.deleted[i]);
+  }
+  out += "],\"clients\":[";
+  for (std::size_t i = 0; i < s.clients.size(); ++i) {
+    const ClientSnapshot& c = s.clients[i];
+    if (i > 0) out += ',';
+    out += "{\"client\":" + std::to_string(c.client) + ",\"seq\":" + std::to_string(c.last_seq) +
+           ",\"ok\":" + (c.ok ? "true" : "false") + ",\"reason\":";
+    append_string(out, c.reason);
+    out += '}';
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string read_kv(const json::object& o, Snapshot& out) {
+  const json::value* v = o.if_contains("kv");
+  if (v == nullptr || !v->is_object()) return "field 'kv' is missing or not an object";
+  for (const auto& [key, value] : v->get_object()) {
+    if (!value.is_string()) return "kv['" + std::string(key) + "'] is not a string";
+    if (key.empty() || key.size() > limits::max_key_bytes) return "kv holds a key of bad size";
+    out.kv.emplace(std::string(key), std::string(value.get_string()));
+  }
+  return "";
+}
+
+std::string read_deleted(const json::object& o, Snapshot& out) {
+  const json::value* v = o.if_contains("deleted");
+  if (v == nullptr || !v->is_array()) return "field 'deleted' is missing or not an array";
+  for (const json::value& key : v->get_array()) {
+    if (!key.is_string()) return "field 'deleted' holds a non-string";
+    std::string k(key.get_string());
+    if (out.kv.contains(k)) return "key '" + k + "' is both in 'kv' and 'deleted'";
+    out.deleted.push_back(std::move(k));
+  }
+  if (!std::is_sorted(out.deleted.begin(), out.deleted.end()) ||
+      std::adjacent_find(out.deleted.begin(), out.deleted.end()) != out.deleted.end())
+    return "field 'deleted' is not sorted without duplicates";
+  return "";
+}
+
+std::string read_clients(const json::object& o, Snapshot& out) {
+  const json::value* v = o.if_contains("clients");
+  if (v == nullptr || !v->is_array()) return "field 'clients' is missing or not an array";
+  for (const json::value& element : v->get_array()) {
+    const json::object* c = element.if_object();
+    if (c == nullptr) return "field 'clients' holds a non-object";
+    ClientSnapshot client;
+    if (auto e = json_form::read_u64(*c, "client", client.client); !e.empty())
+      return "clients: " + e;
+    if (auto e = json_form::read_u64(*c, "seq", client.last_seq); !e.empty())
+      return "clients: " + e;
+    const json::value* ok = c->if_contains("ok");
+    if (ok == nullptr || !ok->is_bool()) return "clients: field 'ok' is missing or not a boolean";
+    client.ok = ok->get_bool();
+    if (auto e = json_form::read_string(*c, "reason", client.reason); !e.empty())
+      return "clients: " + e;
+    if (!out.clients.empty() && out.clients.back().client >= client.client)
+      return "field 'clients' is not sorted by client id without duplicates";
+    out.clients.push_back(std::move(client));
+  }
+  return "";
+}
+
+std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(json::string_view(bytes.data(), bytes.size()), ec);
+  if (ec) return "not JSON: " + ec.message();
+  const json::object* o = v.if_object();
+  if (o == nullptr) return std::string("not a JSON object");
+  Snapshot s;
+  if (auto e = json_form::read_u64(*o, "base", s.base); !e.empty()) return e;
+  std::string hex;
+  if (auto e = json_form::read_string(*o, "base_hash", hex); !e.empty()) return e;
+  if (!from_hex(hex, s.base_hash)) return std::string("field 'base_hash' is not 64 hex digits");
+  if (s.base == 0 && s.base_hash != genesis_hash)
+    return std::string("a snapshot at base 0 must have the genesis hash");
+  if (auto e = read_kv(*o, s); !e.empty()) return e;
+  if (auto e = read_deleted(*o, s); !e.empty()) return e;
+  if (auto e = read_clients(*o, s); !e.empty()) return e;
+  return s;
+}
+
+}  // namespace
+
+Hash sha256(std::string_view bytes) {
+  Hash out;
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data());
+  return out;
+}
+
+std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot) {
+  auto image = std::make_shared<SnapshotImage>();
+  image->base = snapshot.base;
+  image->base_hash = snapshot.base_hash;
+  image->bytes = serialize(snapshot);
+  image->digest = sha256(image->bytes);
+  return image;
+}
+
+std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes) {
+  try {
+    return decode_unguarded(bytes);
+  } catch (const std::exception& e) {
+    return std::string("cannot decode: ") + e.what();
+  }
+}
+
+std::variant<std::shared_ptr<const SnapshotImage>, std::string> snapshot_image_from_bytes(
+    std::string bytes) {
+  auto decoded = decode_snapshot(bytes);
+  if (const std::string* e = std::get_if<std::string>(&decoded)) return *e;
+  const Snapshot& s = std::get<Snapshot>(decoded);
+  auto image = std::make_shared<SnapshotImage>();
+  image->base = s.base;
+  image->base_hash = s.base_hash;
+  image->digest = sha256(bytes);
+  image->bytes = std::move(bytes);
+  return std::shared_ptr<const SnapshotImage>(std::move(image));
+}
+
+}  // namespace paxoskv
