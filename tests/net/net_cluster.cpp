@@ -67,6 +67,11 @@ void NetCluster::kill9(std::size_t site) {
   paused_.at(site) = false;
 }
 
+void NetCluster::kill9_all() {
+  for (auto& site : sites_) site->signal_kill();
+  for (std::size_t i = 0; i < sites_.size(); ++i) kill9(i);
+}
+
 void NetCluster::pause(std::size_t site) {
   if (!sites_.at(site)->is_running()) return;
   ::kill(sites_[site]->pid(), SIGSTOP);  // our own child, by its pid

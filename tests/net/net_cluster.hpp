@@ -40,6 +40,8 @@ class NetCluster {
   // Starts a site that is not running and waits until its shell answers.
   void start(std::size_t site, e2e::Clock::duration timeout = std::chrono::seconds(20));
   void kill9(std::size_t site);
+  // SIGKILL to every running site first, then reaps them: they all die within a moment.
+  void kill9_all();
   void pause(std::size_t site);   // SIGSTOP
   void resume(std::size_t site);  // SIGCONT
   bool paused(std::size_t site) const { return paused_.at(site); }
