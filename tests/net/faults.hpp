@@ -49,6 +49,8 @@ class Faults {
   void start_proxy(const ProxyFaults& faults);
   // Stops the proxy and returns its counts line ("received=… dropped=…").
   std::string stop_proxy();
+  // The last stopped proxy's counts line ("" if none ran).
+  const std::string& proxy_stats() const { return proxy_stats_; }
 
   void kill9(std::size_t site);
   void kill9_all();

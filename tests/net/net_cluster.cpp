@@ -111,6 +111,7 @@ std::optional<SiteStatus> NetCluster::status(std::size_t site, e2e::Clock::durat
     if (key == "leader") status.leader = value == "none" || value == "-" ? "" : value;
     if (key == "ballot") status.ballot_round = std::stoull(value.substr(0, value.find('.')));
     if (key == "decided") status.decided = std::stoull(value);
+    if (key == "dropped") status.dropped = std::stoull(value);
   }
   return status;
 }

@@ -21,6 +21,7 @@ struct SiteStatus {
   std::string leader;  // as this site believes; "" if none
   std::uint64_t ballot_round = 0;
   std::uint64_t decided = 0;
+  std::uint64_t dropped = 0;  // datagrams refused: malformed or from an unknown endpoint
 };
 
 class NetCluster {
