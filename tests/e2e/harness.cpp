@@ -213,6 +213,7 @@ void SiteProcess::start() {
   std::vector<std::string> args = {site_binary(),        name_,        "--hosts",
                                    hosts_file_.string(), "--data-dir", data_dir_.string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  args.insert(args.begin(), launcher_.begin(), launcher_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

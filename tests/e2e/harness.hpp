@@ -79,6 +79,10 @@ class SiteProcess {
 
   // Spawns the process (the previous one, if any, must have exited). Clears collected output.
   void start();
+  // Words put before the site's own command line, e.g. {"/usr/sbin/ip", "netns", "exec", NS}
+  // to run it in a network namespace; the first word is an absolute path. The launcher must
+  // exec the site in place, so that pid() stays the site's own pid.
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
 
   const std::string& name() const { return name_; }
   pid_t pid() const { return pid_; }
@@ -141,6 +145,7 @@ class SiteProcess {
   std::filesystem::path data_dir_;
   std::filesystem::path stderr_file_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> launcher_;
   pid_t pid_ = -1;
   bool reaped_ = true;
   int status_ = 0;

@@ -1,0 +1,21 @@
+#pragma once
+
+// What main() learned about the machine before the tests ran.
+
+#include <cstdlib>
+#include <string>
+
+#include "topology.hpp"
+
+namespace net_test {
+
+// The exit code CTest's SKIP_RETURN_CODE maps to "Skipped" (the automake convention).
+inline constexpr int kSkipExitCode = 77;
+
+void set_tools(Tools tools);
+const Tools& tools();
+
+// Seconds of load per fault schedule: $PAXOSKV_NET_SECONDS, default 60.
+int load_seconds();
+
+}  // namespace net_test
