@@ -196,7 +196,9 @@ void run_schedule(std::size_t n, Schedule schedule) {
   const std::uint64_t seed = 1000 * n + static_cast<std::uint64_t>(schedule) + 1;
   std::mt19937_64 random(seed);
   Topology topology(tools(), n);
-  NetCluster cluster(topology);
+  // Sites snapshot and rewrite their files every 5000 slots (so kill -9 hits compactions too)
+  // but keep every slot in the log, so the lost-write check below can see each one.
+  NetCluster cluster(topology, {"--snapshot-every", "5000", "--log-tail", "1000000"});
   cluster.start_all();
   Faults faults(topology, cluster);
   Load load(cluster.hosts_file(), 2 * n, seed);
