@@ -188,12 +188,18 @@ void Site::persist(const Ready& ready) {
   if (!ready.must_persist()) return;
   bool acceptor_records = ready.promised || !ready.accepted.empty();
   if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted);
-  if (ready.compaction) {
-    compact(*ready.compaction);
-  } else if (!ready.decided.empty()) {
+  const bool installed = ready.compaction && ready.compaction->installed;
+  if (!ready.decided.empty() && !installed) {
     assert(ready.decided.front().slot == log_store_.end());
     log_store_.append(ready.decided);
     log_unsynced_ = true;
+  }
+  if (ready.compaction) {
+    // A snapshot of our own: the log must reach its base durably first, so a crash before the
+    // rewrite leaves a log that continues to the snapshot and loses no entry (recovery would
+    // otherwise restart a log found below its snapshot empty, at the base).
+    if (!installed) sync_log();
+    compact(*ready.compaction);
   }
   if (acceptor_records) timed_sync(metrics_, SyncedFile::state, [this] { acceptor_store_.sync(); });
   // The compacted log is durable: the records it covers are dead.
