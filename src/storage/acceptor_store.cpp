@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/json_form.hpp"
+#include "core/json_text.hpp"
 #include "storage/corruption.hpp"
 
 namespace paxoskv::storage {
@@ -13,9 +14,6 @@ namespace paxoskv::storage {
 namespace json = boost::json;
 
 namespace {
-
-// Dead records tolerated before a rewrite, so a small file is not rewritten over and over.
-constexpr std::size_t kCompactSlack = 64;
 
 json::object promise_record(Ballot b) {
   json::object o;
@@ -29,6 +27,25 @@ json::object accepted_record(const AcceptedEntry& e) {
   o["ballot"] = json_form::ballot_to_json(e.ballot);
   json_form::put_command(o, e.command);
   return o;
+}
+
+// promise_record and accepted_record as text.
+std::string promise_text(Ballot b) {
+  std::string out = "{\"promised\":";
+  json_text::append_ballot(out, b);
+  out += '}';
+  return out;
+}
+
+std::string accepted_text(const AcceptedEntry& e) {
+  std::string out = "{\"slot\":";
+  json_text::append_u64(out, e.slot);
+  out += ",\"ballot\":";
+  json_text::append_ballot(out, e.ballot);
+  out += ',';
+  json_text::append_command_fields(out, e.command);
+  out += '}';
+  return out;
 }
 
 // Reads one record into either `promised` or `accepted`; returns what is wrong, "" if fine.
@@ -51,7 +68,9 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
 
 }  // namespace
 
-AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site) {
+AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site,
+                             std::size_t compact_slack)
+    : compact_slack_(compact_slack) {
   const std::filesystem::path path = dir / (site + "_state.json");
   std::vector<json::object> records = file_.open(path, site, "records");
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -71,11 +90,11 @@ void AcceptorStore::record(std::optional<Ballot> promised,
                            const std::vector<AcceptedEntry>& accepted) {
   // An acceptor that lowered its promise would break every promise it made before.
   assert(!promised || *promised >= promised_);
-  std::vector<json::object> records;
+  std::vector<std::string> records;
   records.reserve(accepted.size() + 1);
-  if (promised) records.push_back(promise_record(*promised));
-  for (const AcceptedEntry& e : accepted) records.push_back(accepted_record(e));
-  file_.append(records);
+  if (promised) records.push_back(promise_text(*promised));
+  for (const AcceptedEntry& e : accepted) records.push_back(accepted_text(e));
+  file_.append_text(records);
   record_count_ += records.size();
   if (promised) promised_ = *promised;
   for (const AcceptedEntry& e : accepted) accepted_[e.slot] = e;
@@ -92,7 +111,7 @@ void AcceptorStore::sync() {
 
 void AcceptorStore::maybe_compact() {
   const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
-  if (record_count_ <= 2 * live + kCompactSlack) return;
+  if (record_count_ <= 2 * live + compact_slack_) return;
   std::vector<json::object> records;
   records.reserve(live);
   if (!promised_.is_null()) records.push_back(promise_record(promised_));

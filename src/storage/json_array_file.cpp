@@ -249,6 +249,26 @@ void JsonArrayFile::append(const std::vector<json::object>& elements) {
   elements_ += elements.size();
 }
 
+void JsonArrayFile::append_text(const std::vector<std::string>& elements) {
+  assert(fd_ >= 0);
+  assert(size_ >= kClosing.size());
+  if (elements.empty()) return;
+  std::string bytes;
+  std::size_t total = kClosing.size();
+  for (const std::string& e : elements) total += e.size() + 2;
+  bytes.reserve(total);
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    assert(elements[i].find('\n') == std::string::npos && elements[i].front() == '{');
+    if (elements_ != 0 || i != 0) bytes += ',';
+    bytes += elements[i];
+    bytes += '\n';
+  }
+  bytes += kClosing;
+  posix::write_all_at(fd_, path_, bytes, size_ - kClosing.size());
+  size_ += bytes.size() - kClosing.size();
+  elements_ += elements.size();
+}
+
 void JsonArrayFile::sync() {
   posix::sync_fd(fd_, path_);
 }

@@ -35,6 +35,8 @@ class JsonArrayFile {
                                         const std::string& array_key);
 
   void append(const std::vector<boost::json::object>& elements);
+  // The same for elements already in JSON text, one object each (json_text.hpp), on one line.
+  void append_text(const std::vector<std::string>& elements);
   void sync();  // fsync
   // Replaces the whole file atomically with `elements` (temp file, fsync, rename, fsync dir).
   void rewrite(const std::vector<boost::json::object>& elements);
