@@ -433,10 +433,22 @@ void append_fields(std::string& out, const Commit& m) {
   append_entries(out, m.entries);
 }
 
+// Room for the text, so that a large accept is not copied over and over as it grows.
+std::size_t text_size_hint(const Ack& m) {
+  return 96 + 21 * m.slots.size();
+}
+template <class Body>
+std::size_t text_size_hint(const Body& m) {
+  std::size_t size = 96;
+  for (const SlotCommand& e : m.entries)
+    size += 112 + e.command.key.size() + e.command.value.size();
+  return size;
+}
+
 template <class Body>
 std::string encode_text(const Message& message, const Body& body, const Cluster& cluster) {
   std::string out;
-  out.reserve(256);
+  out.reserve(text_size_hint(body));
   out += "{\"type\":";
   json_text::append_string(out, type_name(message.body));
   out += ",\"from\":";
