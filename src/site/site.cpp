@@ -154,6 +154,13 @@ void Site::flush() {
   if (stopped_) return;
   Ready ready = replica_.take_ready();
   persist(ready);
+  // Completions first: a completed command is decided, durable on a quorum and applied, so its
+  // answer depends on none of this Ready's messages, and on the 1-client path the commits to
+  // the followers (one sendto each) no longer come before the client's reply.
+  for (const Completion& completion : ready.completions) {
+    metrics_.count_completion(completion);
+    if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
+  }
   for (Envelope& envelope : ready.messages) {
     metrics_.count_outgoing(envelope);
     if (envelope.to == self_) {
@@ -162,10 +169,6 @@ void Site::flush() {
       metrics_.count_sent(envelope);
       transport_.send(envelope);
     }
-  }
-  for (const Completion& completion : ready.completions) {
-    metrics_.count_completion(completion);
-    if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
   }
   if (ready.kv_changed) schedule_kv_write();
 }
