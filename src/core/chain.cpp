@@ -1,8 +1,35 @@
 #include "paxoskv/chain.hpp"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <stdexcept>
 
 namespace paxoskv {
+
+namespace {
+
+// The one-shot SHA256() looks the algorithm up in OpenSSL's provider store (a lock and a
+// table walk) on every call, which costs more than hashing a command: fetch it once, and keep
+// one context per thread.
+struct Sha256 {
+  struct Free {
+    void operator()(EVP_MD* md) const { EVP_MD_free(md); }
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  std::unique_ptr<EVP_MD, Free> md{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  std::unique_ptr<EVP_MD_CTX, Free> ctx{EVP_MD_CTX_new()};
+
+  void digest(const std::string& bytes, Hash& out) {
+    unsigned int size = 0;
+    if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), out.data(), &size) != 1 || size != out.size())
+      throw std::runtime_error("SHA-256 is not available from OpenSSL");
+  }
+};
+
+}  // namespace
 
 Hash chain_hash(Slot slot, const Command& command, const Hash& previous) {
   std::string bytes;
@@ -21,7 +48,8 @@ Hash chain_hash(Slot slot, const Command& command, const Hash& previous) {
   bytes += '\n';
   bytes.append(reinterpret_cast<const char*>(previous.data()), previous.size());
   Hash out;
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data());
+  thread_local Sha256 sha256;
+  sha256.digest(bytes, out);
   return out;
 }
 

@@ -49,6 +49,12 @@ struct ClientReply {
 std::string encode(const ClientRequest& request);
 std::string encode(const ClientReply& reply);
 
+namespace detail {
+// The same through boost::json::serialize: the reference the unit tests hold encode() to.
+std::string encode_generic(const ClientRequest& request);
+std::string encode_generic(const ClientReply& reply);
+}  // namespace detail
+
 // Cheap test used by the transport before the full decode: does this datagram claim to be a
 // client_request? Only those are accepted from endpoints outside the hosts file.
 bool looks_like_client_request(std::string_view datagram);

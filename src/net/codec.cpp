@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "core/json_form.hpp"
+#include "core/json_text.hpp"
 #include "net/base64.hpp"
+#include "net/parse_scratch.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/limits.hpp"
 
@@ -371,7 +373,9 @@ std::variant<Message, DecodeError> decode_unguarded(std::string_view datagram,
                        std::to_string(limits::max_datagram_bytes)};
   // The default parse options also bound the nesting depth and refuse invalid UTF-8.
   boost::system::error_code ec;
-  json::value value = json::parse(json::string_view(datagram.data(), datagram.size()), ec);
+  ParseScratch scratch;
+  json::value value =
+      json::parse(json::string_view(datagram.data(), datagram.size()), ec, scratch.storage());
   if (ec) return DecodeError{"not JSON: " + ec.message()};
   const json::object* o = value.if_object();
   if (o == nullptr) return DecodeError{"not a JSON object"};
@@ -462,15 +466,93 @@ std::string fields_text(const ReadIndexReply& m) {
   return "read_id=" + n(m.read_id) + ", read_end=" + n(m.read_end);
 }
 
+// ---- the text path ---------------------------------------------------------------------------
+
+// Accepts, acks and commits carry every write, so they are written straight as text
+// (json_text.hpp) in put_fields' field order: the same bytes as the generic path.
+void append_entries(std::string& out, const std::vector<SlotCommand>& entries) {
+  out += ",\"entries\":[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    out += i == 0 ? "{\"slot\":" : ",{\"slot\":";
+    json_text::append_u64(out, entries[i].slot);
+    out += ',';
+    json_text::append_command_fields(out, entries[i].command);
+    out += '}';
+  }
+  out += ']';
+}
+
+void append_fields(std::string& out, const Accept& m) {
+  out += ",\"ballot\":";
+  json_text::append_ballot(out, m.ballot);
+  out += ",\"decided_end\":";
+  json_text::append_u64(out, m.decided_end);
+  append_entries(out, m.entries);
+}
+void append_fields(std::string& out, const Ack& m) {
+  out += ",\"ballot\":";
+  json_text::append_ballot(out, m.ballot);
+  out += ",\"slots\":[";
+  for (std::size_t i = 0; i < m.slots.size(); ++i) {
+    if (i != 0) out += ',';
+    json_text::append_u64(out, m.slots[i]);
+  }
+  out += ']';
+}
+void append_fields(std::string& out, const Commit& m) {
+  out += ",\"decided_end\":";
+  json_text::append_u64(out, m.decided_end);
+  append_entries(out, m.entries);
+}
+
+// Room for the text, so that a large accept is not copied over and over as it grows.
+std::size_t text_size_hint(const Ack& m) {
+  return 96 + 21 * m.slots.size();
+}
+template <class Body>
+std::size_t text_size_hint(const Body& m) {
+  std::size_t size = 96;
+  for (const SlotCommand& e : m.entries)
+    size += 112 + e.command.key.size() + e.command.value.size();
+  return size;
+}
+
+template <class Body>
+std::string encode_text(const Message& message, const Body& body, const Cluster& cluster) {
+  std::string out;
+  out.reserve(text_size_hint(body));
+  out += "{\"type\":";
+  json_text::append_string(out, type_name(message.body));
+  out += ",\"from\":";
+  json_text::append_string(out, cluster.name(message.from));
+  append_fields(out, body);
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
-std::string encode(const Message& message, const Cluster& cluster) {
+namespace detail {
+
+std::string encode_generic(const Message& message, const Cluster& cluster) {
   assert(message.from < cluster.size());
   json::object o;
   o["type"] = type_name(message.body);
   o["from"] = cluster.name(message.from);
   std::visit([&o](const auto& body) { put_fields(o, body); }, message.body);
   return json::serialize(o);
+}
+
+}  // namespace detail
+
+std::string encode(const Message& message, const Cluster& cluster) {
+  assert(message.from < cluster.size());
+  if (const auto* accept = std::get_if<Accept>(&message.body))
+    return encode_text(message, *accept, cluster);
+  if (const auto* ack = std::get_if<Ack>(&message.body)) return encode_text(message, *ack, cluster);
+  if (const auto* commit = std::get_if<Commit>(&message.body))
+    return encode_text(message, *commit, cluster);
+  return detail::encode_generic(message, cluster);
 }
 
 std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster) {

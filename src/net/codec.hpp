@@ -18,6 +18,12 @@ namespace paxoskv::net {
 // "from_slot", since "from" is the sender. Every number must be at most 2^53 - 1.
 std::string encode(const Message& message, const Cluster& cluster);
 
+namespace detail {
+// Every type through boost::json::serialize. encode() writes accepts, acks and commits as
+// text instead; the unit tests hold it to the same bytes as this.
+std::string encode_generic(const Message& message, const Cluster& cluster);
+}  // namespace detail
+
 // Why a datagram was refused, for the counters and the debug log.
 struct DecodeError {
   std::string what;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/json_form.hpp"
+#include "core/json_text.hpp"
 #include "storage/corruption.hpp"
 
 namespace paxoskv::storage {
@@ -16,16 +17,12 @@ namespace json = boost::json;
 
 namespace {
 
-// Dead records tolerated before a rewrite, so a small file is not rewritten over and over.
-constexpr std::size_t kCompactSlack = 64;
-
 constexpr std::string_view kChecksumKey = "checksum";
 constexpr std::size_t kChecksumBytes = 8;  // of SHA-256: 64 bits catch any accidental damage
 
 // The checksum of a record: the first 8 bytes of SHA-256 over the record serialized without
 // its checksum member, in hex. Serialization keeps member order, so writer and reader agree.
-std::string checksum_of(const json::object& record) {
-  const std::string bytes = json::serialize(record);
+std::string checksum_of_text(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -36,6 +33,10 @@ std::string checksum_of(const json::object& record) {
     hex += kHex[digest[i] & 0xf];
   }
   return hex;
+}
+
+std::string checksum_of(const json::object& record) {
+  return checksum_of_text(json::serialize(record));
 }
 
 json::object with_checksum(json::object o) {
@@ -71,6 +72,38 @@ std::string checksum_problem(const json::object& record) {
   return "";
 }
 
+// `record`, the text of a JSON object, with its checksum as the last member: the same bytes
+// as serializing with_checksum's object, since the text writers match json::serialize.
+std::string with_checksum_text(std::string record) {
+  const std::string sum = checksum_of_text(record);
+  record.pop_back();  // the closing '}'
+  record += ",\"";
+  record += kChecksumKey;
+  record += "\":\"";
+  record += sum;
+  record += "\"}";
+  return record;
+}
+
+// promise_record and accepted_record as text.
+std::string promise_text(Ballot b) {
+  std::string out = "{\"promised\":";
+  json_text::append_ballot(out, b);
+  out += '}';
+  return out;
+}
+
+std::string accepted_text(const AcceptedEntry& e) {
+  std::string out = "{\"slot\":";
+  json_text::append_u64(out, e.slot);
+  out += ",\"ballot\":";
+  json_text::append_ballot(out, e.ballot);
+  out += ',';
+  json_text::append_command_fields(out, e.command);
+  out += '}';
+  return out;
+}
+
 // Reads one record into either `promised` or `accepted`; returns what is wrong, "" if fine.
 std::string read_record(const json::object& o, std::optional<Ballot>& promised,
                         std::optional<AcceptedEntry>& accepted) {
@@ -91,7 +124,9 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
 
 }  // namespace
 
-AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site) {
+AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site,
+                             std::size_t compact_slack)
+    : compact_slack_(compact_slack) {
   const std::filesystem::path path = dir / (site + "_state.json");
   // A damaged last record is refused, not cut as if torn: it may be the newest promise.
   std::vector<json::object> records = file_.open(path, site, "records", TailRule::torn_append_only);
@@ -127,11 +162,11 @@ void AcceptorStore::record(std::optional<Ballot> promised,
                            const std::vector<AcceptedEntry>& accepted) {
   // An acceptor that lowered its promise would break every promise it made before.
   assert(!promised || *promised >= promised_);
-  std::vector<json::object> records;
+  std::vector<std::string> records;
   records.reserve(accepted.size() + 1);
-  if (promised) records.push_back(promise_record(*promised));
-  for (const AcceptedEntry& e : accepted) records.push_back(accepted_record(e));
-  file_.append(records);
+  if (promised) records.push_back(with_checksum_text(promise_text(*promised)));
+  for (const AcceptedEntry& e : accepted) records.push_back(with_checksum_text(accepted_text(e)));
+  file_.append_text(records);
   record_count_ += records.size();
   if (promised) promised_ = *promised;
   for (const AcceptedEntry& e : accepted) accepted_[e.slot] = e;
@@ -148,7 +183,7 @@ void AcceptorStore::sync() {
 
 void AcceptorStore::maybe_compact() {
   const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
-  if (record_count_ <= 2 * live + kCompactSlack) return;
+  if (record_count_ <= 2 * live + compact_slack_) return;
   rewrite_live();
 }
 

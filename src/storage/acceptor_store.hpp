@@ -24,8 +24,15 @@ namespace paxoskv::storage {
 // match it is damage, and opening refuses the file, as it does a damaged last record.
 class AcceptorStore {
  public:
-  // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt.
-  AcceptorStore(const std::filesystem::path& dir, const std::string& site);
+  // Dead records tolerated before a rewrite. A rewrite costs two fsyncs and a rename; under
+  // load every record dies within one log sync (about 20 ms), so a small slack would rewrite
+  // the file dozens of times a second.
+  static constexpr std::size_t kDefaultCompactSlack = 8192;
+
+  // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt. The file
+  // is rewritten when it holds more than 2 x live + compact_slack records.
+  AcceptorStore(const std::filesystem::path& dir, const std::string& site,
+                std::size_t compact_slack = kDefaultCompactSlack);
 
   Ballot promised() const { return promised_; }
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
@@ -46,6 +53,7 @@ class AcceptorStore {
   Ballot promised_;
   std::map<Slot, AcceptedEntry> accepted_;
   std::size_t record_count_ = 0;
+  std::size_t compact_slack_;
 };
 
 }  // namespace paxoskv::storage

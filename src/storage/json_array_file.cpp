@@ -36,13 +36,6 @@ std::string element_line(const json::object& element, bool first) {
   return line;
 }
 
-std::string whole_file(const std::string& header, const std::vector<json::object>& elements) {
-  std::string content = header;
-  for (std::size_t i = 0; i < elements.size(); ++i) content += element_line(elements[i], i == 0);
-  content += kClosing;
-  return content;
-}
-
 // Why `line` is not the element expected at this position; "" when it is, with `out` set.
 std::string element_problem(std::string_view line, bool first, json::object& out) {
   if (line.find('\0') != std::string_view::npos) return "contains NUL bytes";
@@ -259,13 +252,48 @@ void JsonArrayFile::append(const std::vector<json::object>& elements) {
   elements_ += elements.size();
 }
 
+void JsonArrayFile::append_text(const std::vector<std::string>& elements) {
+  assert(fd_ >= 0);
+  assert(size_ >= kClosing.size());
+  if (elements.empty()) return;
+  std::string bytes;
+  std::size_t total = kClosing.size();
+  for (const std::string& e : elements) total += e.size() + 2;
+  bytes.reserve(total);
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    assert(elements[i].find('\n') == std::string::npos && elements[i].front() == '{');
+    if (elements_ != 0 || i != 0) bytes += ',';
+    bytes += elements[i];
+    bytes += '\n';
+  }
+  bytes += kClosing;
+  posix::write_all_at(fd_, path_, bytes, size_ - kClosing.size());
+  size_ += bytes.size() - kClosing.size();
+  elements_ += elements.size();
+}
+
 void JsonArrayFile::sync() {
   posix::sync_fd(fd_, path_);
 }
 
 void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
+  std::vector<std::string> text;
+  text.reserve(elements.size());
+  for (const json::object& e : elements) text.push_back(json::serialize(e));
+  rewrite_text(text);
+}
+
+void JsonArrayFile::rewrite_text(const std::vector<std::string>& elements) {
   assert(fd_ >= 0);
-  const std::string content = whole_file(header_line(site_, array_key_), elements);
+  std::string content = header_line(site_, array_key_);
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    // serialize() and the text writers escape control characters: one element, one line.
+    assert(elements[i].find('\n') == std::string::npos && elements[i].front() == '{');
+    if (i != 0) content += ',';
+    content += elements[i];
+    content += '\n';
+  }
+  content += kClosing;
   int fd = posix::replace_atomically(path_, content, true);
   posix::close_fd(std::exchange(fd_, fd));
   size_ = content.size();

@@ -47,9 +47,13 @@ class JsonArrayFile {
                                         TailRule rule = TailRule::any_bad_tail);
 
   void append(const std::vector<boost::json::object>& elements);
+  // The same for elements already in JSON text, one object each (json_text.hpp), on one line.
+  void append_text(const std::vector<std::string>& elements);
   void sync();  // fsync
   // Replaces the whole file atomically with `elements` (temp file, fsync, rename, fsync dir).
   void rewrite(const std::vector<boost::json::object>& elements);
+  // The same for elements already in JSON text, as append_text takes them.
+  void rewrite_text(const std::vector<std::string>& elements);
 
   const std::filesystem::path& path() const { return path_; }
   // True when open() cut a torn tail off (and restored the closing brackets).

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/json_form.hpp"
+#include "core/json_text.hpp"
 #include "storage/corruption.hpp"
 
 namespace paxoskv::storage {
@@ -12,12 +13,16 @@ namespace json = boost::json;
 
 namespace {
 
-json::object entry_to_json(const LogEntry& e) {
-  json::object o;
-  o["slot"] = e.slot;
-  json_form::put_command(o, e.command);
-  o["hash"] = to_hex(e.hash);
-  return o;
+// One entry's element: {"slot":N, the command's fields (json_form), "hash":"hex"}.
+std::string entry_text(const LogEntry& e) {
+  std::string out = "{\"slot\":";
+  json_text::append_u64(out, e.slot);
+  out += ',';
+  json_text::append_command_fields(out, e.command);
+  out += ",\"hash\":\"";
+  out += to_hex(e.hash);
+  out += "\"}";
+  return out;
 }
 
 json::object start_element(Slot start, const Hash& start_hash) {
@@ -111,7 +116,7 @@ std::vector<LogEntry> LogStore::take_loaded() {
 }
 
 void LogStore::append(const std::vector<LogEntry>& entries) {
-  std::vector<json::object> elements;
+  std::vector<std::string> elements;
   elements.reserve(entries.size());
   Hash previous = last_hash_;
   for (const LogEntry& e : entries) {
@@ -119,9 +124,9 @@ void LogStore::append(const std::vector<LogEntry>& entries) {
     assert(e.slot == end_ + elements.size());
     assert(e.hash == chain_hash(e.slot, e.command, previous));
     previous = e.hash;
-    elements.push_back(entry_to_json(e));
+    elements.push_back(entry_text(e));
   }
-  file_.append(elements);
+  file_.append_text(elements);
   end_ += entries.size();
   last_hash_ = previous;
 }
@@ -131,17 +136,17 @@ void LogStore::sync() {
 }
 
 void LogStore::rewrite(Slot start, const Hash& start_hash, const std::vector<LogEntry>& entries) {
-  std::vector<json::object> elements;
+  std::vector<std::string> elements;
   elements.reserve(entries.size() + 1);
-  if (start > 0) elements.push_back(start_element(start, start_hash));
+  if (start > 0) elements.push_back(json::serialize(start_element(start, start_hash)));
   Hash previous = start_hash;
   for (const LogEntry& e : entries) {
     assert(e.slot == start + elements.size() - (start > 0 ? 1 : 0));
     assert(e.hash == chain_hash(e.slot, e.command, previous));
     previous = e.hash;
-    elements.push_back(entry_to_json(e));
+    elements.push_back(entry_text(e));
   }
-  file_.rewrite(elements);
+  file_.rewrite_text(elements);
   start_ = start;
   start_hash_ = start_hash;
   end_ = start + entries.size();

@@ -94,6 +94,26 @@ BOOST_AUTO_TEST_CASE(kv_store_round_trip_keeps_tag_and_dedup_semantics) {
   BOOST_TEST(restored.apply(test::put("a", "1", 1, 3)).duplicate);
 }
 
+// Lookups go through a hashed index of the map: a restore must rebuild it, into a store that
+// already held other keys too.
+BOOST_AUTO_TEST_CASE(kv_store_restore_replaces_what_lookups_see) {
+  KvStore source;
+  source.apply(test::put("a", "1", 1, 1));
+  source.apply(test::put("b", "2", 1, 2));
+  KvStore target;
+  target.apply(test::put("old", "x", 2, 1));
+  target.apply(test::put("a", "stale", 2, 2));
+  target.restore(decoded(make_snapshot_image(source.snapshot(2, genesis_hash))->bytes));
+  BOOST_TEST(target.get("a").value_or("null") == "1");
+  BOOST_TEST(target.get("b").value_or("null") == "2");
+  BOOST_TEST(!target.get("old"));
+  BOOST_TEST(target.apply(Command{Op::append, "a", "+", RequestId{3, 1}}).ok);
+  BOOST_TEST(target.get("a").value_or("null") == "1+");
+  BOOST_TEST(target.apply(Command{Op::del, "b", "", RequestId{3, 2}}).ok);
+  BOOST_TEST(!target.get("b"));
+  BOOST_TEST(target.map().size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(learner_with_a_base_chains_from_the_base_hash) {
   Hash base_hash = chain_hash(9, Command::noop(), genesis_hash);
   Learner l;

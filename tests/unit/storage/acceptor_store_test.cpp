@@ -101,7 +101,7 @@ BOOST_FIXTURE_TEST_CASE(open_folds_highest_promise_and_last_accept_per_slot, Sta
 }
 
 BOOST_FIXTURE_TEST_CASE(forgetting_a_few_slots_does_not_rewrite, StateFixture) {
-  AcceptorStore store(dir.path(), "alpha");
+  AcceptorStore store(dir.path(), "alpha", 64);
   store.record(Ballot{1, 0}, {});
   for (Slot s = 0; s < 20; ++s) store.record(std::nullopt, {accepted(s, {1, 0}, "x")});
   store.forget_below(15);
@@ -111,7 +111,7 @@ BOOST_FIXTURE_TEST_CASE(forgetting_a_few_slots_does_not_rewrite, StateFixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(dead_records_are_compacted_and_the_live_state_kept, StateFixture) {
-  AcceptorStore store(dir.path(), "alpha");
+  AcceptorStore store(dir.path(), "alpha", 64);
   store.record(Ballot{1, 2}, {});
   for (Slot s = 0; s < 1000; ++s) {
     store.record(s % 100 == 0 ? std::optional(Ballot{2 + s, 2}) : std::nullopt,
@@ -133,6 +133,17 @@ BOOST_FIXTURE_TEST_CASE(dead_records_are_compacted_and_the_live_state_kept, Stat
   BOOST_TEST((reopened.promised() == promised));
   BOOST_TEST((reopened.accepted() == live));
   BOOST_TEST(records_in_file() == 12u);
+}
+
+BOOST_FIXTURE_TEST_CASE(default_slack_does_not_rewrite_a_busy_file, StateFixture) {
+  AcceptorStore store(dir.path(), "alpha");
+  store.record(Ballot{1, 0}, {});
+  for (Slot s = 0; s < 1000; ++s) store.record(std::nullopt, {accepted(s, {1, 0}, "x")});
+  store.forget_below(1000);
+  BOOST_TEST(store.accepted().empty());
+  BOOST_TEST(records_in_file() == 1001u);  // 1001 <= 2 * 1 + 8192
+  AcceptorStore reopened(dir.path(), "alpha");
+  BOOST_TEST((reopened.promised() == Ballot{1, 0}));
 }
 
 BOOST_FIXTURE_TEST_CASE(torn_last_record_is_cut, StateFixture) {

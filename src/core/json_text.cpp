@@ -1,0 +1,77 @@
+#include "core/json_text.hpp"
+
+#include <charconv>
+
+namespace paxoskv::json_text {
+
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + plain_from, i - plain_from);
+    plain_from = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(text.data() + plain_from, text.size() - plain_from);
+  out += '"';
+}
+
+void append_u64(std::string& out, std::uint64_t n) {
+  char digits[20];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  (void)ec;  // 20 digits hold every uint64
+  out.append(digits, end);
+}
+
+void append_ballot(std::string& out, Ballot b) {
+  out += '[';
+  append_u64(out, b.round);
+  out += ',';
+  append_u64(out, b.site);
+  out += ']';
+}
+
+void append_command_fields(std::string& out, const Command& c) {
+  out += "\"op\":";
+  append_string(out, op_name(c.op));
+  if (c.op == Op::noop) return;
+  out += ",\"key\":";
+  append_string(out, c.key);
+  out += ",\"value\":";
+  append_string(out, c.value);
+  out += ",\"client\":";
+  append_u64(out, c.id.client);
+  out += ",\"seq\":";
+  append_u64(out, c.id.seq);
+}
+
+}  // namespace paxoskv::json_text
