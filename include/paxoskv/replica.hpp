@@ -38,7 +38,7 @@ struct ReplicaOptions {
   TimeMs forward_retry_ms = 250;
   // A snapshot of the state machine is taken once this many slots were applied since the
   // last one (0: never). Deterministic, so the simulator replays it.
-  Slot snapshot_every = 10000;
+  Slot snapshot_every = 100000;
   // Decided slots kept in the log below a new snapshot's base, so that a site lagging by less
   // than this catches up by log entries rather than by a snapshot transfer.
   Slot log_tail = 1000;

@@ -1,5 +1,7 @@
 #include "sim/simulator.hpp"
 
+#include <algorithm>
+
 #include <cassert>
 
 namespace paxoskv::sim {
@@ -219,6 +221,14 @@ void Simulator::drain(SiteId s) {
   if (ready.empty()) return;
   check_decisions(s, ready);
   if (!result_.ok) return;
+  // As the site does: accepts leave before the fsyncs, so a crash in them does not stop them.
+  if (ready.must_persist()) {
+    auto early =
+        std::stable_partition(ready.messages.begin(), ready.messages.end(),
+                              [&](const Envelope& e) { return !sendable_before_persist(e, s); });
+    for (auto it = early; it != ready.messages.end(); ++it) network_.send(std::move(*it), now_);
+    ready.messages.erase(early, ready.messages.end());
+  }
   if (site.armed && ready.must_persist()) {
     crash_in_ready(s, ready);
     return;

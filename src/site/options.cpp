@@ -132,7 +132,7 @@ std::string usage_text(std::string_view program) {
       "  --secret     authenticate every datagram (HMAC-SHA256) with the key in FILE; the\n"
       "               other sites and the clients need the same file\n"
       "  --snapshot-every  snapshot the state and compact the log every N applied slots\n"
-      "               (default 10000; 0: never)\n"
+      "               (default 100000; 0: never)\n"
       "  --log-tail   slots kept in the log below each snapshot, so lagging sites catch up\n"
       "               by log entries (default 1000)\n";
   return text;

@@ -27,7 +27,7 @@ struct Options {
   std::string secret_path;
   // Compaction (see ReplicaOptions): --snapshot-every N snapshots every N applied slots (0:
   // never), --log-tail N keeps N slots in the log below each snapshot.
-  std::uint64_t snapshot_every = 10000;
+  std::uint64_t snapshot_every = 100000;
   std::uint64_t log_tail = 1000;
 };
 

@@ -161,6 +161,11 @@ void Site::arm_tick() {
 void Site::flush() {
   if (stopped_) return;
   Ready ready = replica_.take_ready();
+  // Accepts go out before this site's own fsync, so the followers' fsyncs overlap with it.
+  const bool early = ready.must_persist();
+  if (early)
+    for (const Envelope& envelope : ready.messages)
+      if (sendable_before_persist(envelope, self_)) send(envelope);
   persist(ready);
   // Completions first: a completed command is decided, durable on a quorum and applied, so its
   // answer depends on none of this Ready's messages, and on the 1-client path the commits to
@@ -170,15 +175,22 @@ void Site::flush() {
     if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
   }
   for (Envelope& envelope : ready.messages) {
-    metrics_.count_outgoing(envelope);
+    if (early && sendable_before_persist(envelope, self_)) continue;  // sent above
     if (envelope.to == self_) {
+      metrics_.count_outgoing(envelope);
       deliver_to_self(std::move(envelope.message));
-    } else if (!faults_ || !faults_->drop_outgoing(envelope)) {
-      metrics_.count_sent(envelope);
-      transport_.send(envelope);
+    } else {
+      send(envelope);
     }
   }
   if (ready.kv_changed) schedule_kv_write();
+}
+
+void Site::send(const Envelope& envelope) {
+  metrics_.count_outgoing(envelope);
+  if (faults_ && faults_->drop_outgoing(envelope)) return;
+  metrics_.count_sent(envelope);
+  transport_.send(envelope);
 }
 
 // The fsyncs that must precede this Ready's messages. Acceptor records (a promise, accepted

@@ -58,6 +58,8 @@ class Site {
   void restore();
   void arm_tick();
   void flush();
+  // To another site, through the fault flags and the metrics.
+  void send(const Envelope& envelope);
   void persist(const Ready& ready);
   void compact(const Compaction& compaction);
   void deliver_to_self(Message message);
