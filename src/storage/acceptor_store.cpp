@@ -39,26 +39,6 @@ std::string checksum_of(const json::object& record) {
   return checksum_of_text(json::serialize(record));
 }
 
-json::object with_checksum(json::object o) {
-  std::string sum = checksum_of(o);
-  o[kChecksumKey] = sum;
-  return o;
-}
-
-json::object promise_record(Ballot b) {
-  json::object o;
-  o["promised"] = json_form::ballot_to_json(b);
-  return with_checksum(std::move(o));
-}
-
-json::object accepted_record(const AcceptedEntry& e) {
-  json::object o;
-  o["slot"] = e.slot;
-  o["ballot"] = json_form::ballot_to_json(e.ballot);
-  json_form::put_command(o, e.command);
-  return with_checksum(std::move(o));
-}
-
 // What is wrong with the checksum of a record that has one; "" if it matches.
 std::string checksum_problem(const json::object& record) {
   const json::value& stored = record.at(kChecksumKey);
@@ -72,8 +52,9 @@ std::string checksum_problem(const json::object& record) {
   return "";
 }
 
-// `record`, the text of a JSON object, with its checksum as the last member: the same bytes
-// as serializing with_checksum's object, since the text writers match json::serialize.
+// `record`, the text of a JSON object, with its checksum as the last member. The reader checks
+// it against json::serialize of the record without that member (checksum_problem): the text
+// writers produce exactly those bytes (tests/unit/net/text_codec_test.cpp compares them).
 std::string with_checksum_text(std::string record) {
   const std::string sum = checksum_of_text(record);
   record.pop_back();  // the closing '}'
@@ -85,7 +66,7 @@ std::string with_checksum_text(std::string record) {
   return record;
 }
 
-// promise_record and accepted_record as text.
+// The two kinds of record, as text without their checksum.
 std::string promise_text(Ballot b) {
   std::string out = "{\"promised\":";
   json_text::append_ballot(out, b);
@@ -192,14 +173,15 @@ void AcceptorStore::rewrite_live() {
   // hold): the rewritten file must fold to exactly the same state.
   const bool promise = promised_ != Ballot{};
   const std::size_t live = (promise ? 1 : 0) + accepted_.size();
-  std::vector<json::object> records;
+  std::vector<std::string> records;
   records.reserve(live);
-  if (promise) records.push_back(promise_record(promised_));
-  for (const auto& [slot, entry] : accepted_) records.push_back(accepted_record(entry));
+  if (promise) records.push_back(with_checksum_text(promise_text(promised_)));
+  for (const auto& [slot, entry] : accepted_)
+    records.push_back(with_checksum_text(accepted_text(entry)));
   assert(records.size() == live);
   // Atomic and fsynced: the file holds the live state before and after, never less. Records
   // appended but not yet synced are in memory, so they are kept (and made durable) too.
-  file_.rewrite(records);
+  file_.rewrite_text(records);
   record_count_ = live;
 }
 
