@@ -22,9 +22,12 @@ struct Completion {
 
 // What the core asks its driver to do, in this order (the idea of etcd raft's Ready):
 //   1. append `promised` and `accepted` to the acceptor state and `decided` to the log,
-//      and fsync both: nothing below may be seen by anyone before that;
-//   2. send `messages`;
-//   3. report `completions`.
+//      and fsync both: no message below may be seen by anyone before that;
+//   2. send `messages`.
+// `completions` may be reported at any time, even before step 1: a completed command is
+// decided, hence durable on a quorum whose acks (this site's own among them) were sent only
+// after their step 1, and a read is answered from the applied, decided state; no answer rests
+// on a record of this Ready.
 // With `compaction`, step 1 also writes `compaction.snapshot` durably (SITE_snapshot.json),
 // then replaces the whole decided log by Replica::log() as it stands when the Ready is taken
 // (slots from `compaction.log_start` on, chained from `log_start_hash`; this already holds

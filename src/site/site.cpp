@@ -166,14 +166,16 @@ void Site::flush() {
   if (early)
     for (const Envelope& envelope : ready.messages)
       if (sendable_before_persist(envelope, self_)) send(envelope);
-  persist(ready);
-  // Completions first: a completed command is decided, durable on a quorum and applied, so its
-  // answer depends on none of this Ready's messages, and on the 1-client path the commits to
-  // the followers (one sendto each) no longer come before the client's reply.
+  // Completions before this Ready's fsync and messages: a completed command is decided, so
+  // durable on a quorum whose acks (this site's own included) left only after their fsyncs,
+  // and applied; a read is answered from that applied state. No answer rests on this Ready's
+  // records, so under load a reply does not wait for the fsync of the next batch's accepts,
+  // and on the 1-client path not behind the commits to the followers either.
   for (const Completion& completion : ready.completions) {
     metrics_.count_completion(completion);
     if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
   }
+  persist(ready);
   for (Envelope& envelope : ready.messages) {
     if (early && sendable_before_persist(envelope, self_)) continue;  // sent above
     if (envelope.to == self_) {
