@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "paxoskv/cluster.hpp"
+#include "paxoskv/kv_map.hpp"
 #include "paxoskv/ready.hpp"
 
 namespace paxoskv {
@@ -102,7 +103,8 @@ class Replica {
   const Hash& head() const;
   // The latest snapshot taken or installed here (nullptr when none).
   std::shared_ptr<const SnapshotImage> snapshot() const;
-  const std::map<std::string, std::string>& kv() const;
+  // The applied map, unordered; sorted_kv() lists it in key order.
+  const KvMap& kv() const;
   ReplicaStatus status() const;
 
  private:

@@ -21,65 +21,27 @@ ApplyResult KvStore::apply(const Command& command) {
   return result;
 }
 
-KvStore::KvStore(const KvStore& other)
-    : map_(other.map_), ever_set_(other.ever_set_), clients_(other.clients_) {
-  rebuild_index();
-}
-
-KvStore& KvStore::operator=(const KvStore& other) {
-  if (this == &other) return *this;
-  map_ = other.map_;
-  ever_set_ = other.ever_set_;
-  clients_ = other.clients_;
-  rebuild_index();
-  return *this;
-}
-
-void KvStore::rebuild_index() {
-  index_.clear();
-  index_.reserve(map_.size());
-  for (auto it = map_.begin(); it != map_.end(); ++it) index_.emplace(it->first, it);
-}
-
-std::string& KvStore::value_slot(const std::string& key, bool& inserted) {
-  if (auto found = index_.find(key); found != index_.end()) {
-    inserted = false;
-    return found->second->second;
-  }
-  auto [it, is_new] = map_.try_emplace(key);
-  assert(is_new);
-  index_.emplace(it->first, it);
-  inserted = true;
+std::string& KvStore::value_slot(const std::string& key) {
+  auto [it, inserted] = map_.try_emplace(key);
+  // A key in the map is in ever_set_ already: only a new one needs adding.
+  if (inserted) ever_set_.insert(key);
   return it->second;
 }
 
-void KvStore::erase(const std::string& key) {
-  auto found = index_.find(key);
-  if (found == index_.end()) return;
-  auto it = found->second;
-  index_.erase(found);  // before the node its key points into goes away
-  map_.erase(it);
-}
-
 ApplyResult KvStore::execute(const Command& command) {
-  bool inserted = false;
-  // A key in the map is in ever_set_ already: only a new one needs adding.
   switch (command.op) {
     case Op::put:
-      value_slot(command.key, inserted) = command.value;
-      if (inserted) ever_set_.insert(command.key);
+      value_slot(command.key) = command.value;
       return {};
     case Op::append:
-      value_slot(command.key, inserted) += command.value;
-      if (inserted) ever_set_.insert(command.key);
+      value_slot(command.key) += command.value;
       return {};
     case Op::del:
-      erase(command.key);
+      map_.erase(command.key);
       return {};
     case Op::tag:
       if (ever_set_.contains(command.key)) return {false, "key exists", false};
-      value_slot(command.key, inserted) = command.value;
-      ever_set_.insert(command.key);
+      value_slot(command.key) = command.value;
       return {};
     case Op::noop:
       return {};
@@ -99,16 +61,16 @@ ApplyResult KvStore::result_of(RequestId id) const {
 }
 
 std::optional<std::string> KvStore::get(const std::string& key) const {
-  auto found = index_.find(key);
-  if (found == index_.end()) return std::nullopt;
-  return found->second->second;
+  auto found = map_.find(key);
+  if (found == map_.end()) return std::nullopt;
+  return found->second;
 }
 
 Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
   Snapshot s;
   s.base = base;
   s.base_hash = base_hash;
-  s.kv = map_;
+  for (const auto* entry : sorted_kv(map_)) s.kv.emplace_hint(s.kv.end(), *entry);
   for (const std::string& key : ever_set_)
     if (!map_.contains(key)) s.deleted.push_back(key);
   std::sort(s.deleted.begin(), s.deleted.end());
@@ -122,8 +84,7 @@ Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
 }
 
 void KvStore::restore(const Snapshot& s) {
-  map_ = s.kv;
-  rebuild_index();  // index_ pointed into the replaced map
+  map_ = KvMap(s.kv.begin(), s.kv.end());
   ever_set_.clear();
   for (const auto& [key, value] : map_) ever_set_.insert(key);
   ever_set_.insert(s.deleted.begin(), s.deleted.end());

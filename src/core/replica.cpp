@@ -588,7 +588,7 @@ const Hash& Replica::head() const {
 std::shared_ptr<const SnapshotImage> Replica::snapshot() const {
   return impl_->snapshot();
 }
-const std::map<std::string, std::string>& Replica::kv() const {
+const KvMap& Replica::kv() const {
   return impl_->kv();
 }
 ReplicaStatus Replica::status() const {

@@ -32,7 +32,7 @@ class ReplicaImpl {
   const Hash& log_start_hash() const { return learner_.base_hash(); }
   const Hash& head() const { return learner_.head(); }
   std::shared_ptr<const SnapshotImage> snapshot() const { return snapshot_; }
-  const std::map<std::string, std::string>& kv() const { return kv_.map(); }
+  const KvMap& kv() const { return kv_.map(); }
   ReplicaStatus status() const;
 
  private:

@@ -42,10 +42,10 @@ std::vector<std::string> format_log(const std::vector<LogEntry>& log) {
   return lines;
 }
 
-std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv) {
+std::vector<std::string> format_kv(const KvMap& kv) {
   std::vector<std::string> lines;
   lines.reserve(kv.size() + 1);
-  for (const auto& [key, value] : kv) lines.push_back(key + ' ' + value);
+  for (const auto* entry : sorted_kv(kv)) lines.push_back(entry->first + ' ' + entry->second);
   lines.emplace_back("end of kv");
   return lines;
 }

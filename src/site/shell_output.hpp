@@ -19,7 +19,7 @@ namespace paxoskv::site {
 std::vector<std::string> format_log(const std::vector<LogEntry>& log);
 
 // "KEY VALUE" in key order, then "end of kv".
-std::vector<std::string> format_kv(const std::map<std::string, std::string>& kv);
+std::vector<std::string> format_kv(const KvMap& kv);
 
 // "SLOT HASH" per slot still in the log, then "head HASH": the hash of the last slot; for an
 // empty log the hash it starts from (64 zeros before any slot, or hash(base - 1) of a log

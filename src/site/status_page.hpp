@@ -26,7 +26,7 @@ struct StatusPageData {
   const Cluster& cluster;
   ReplicaStatus status;
   const std::vector<LogEntry>& log;
-  const std::map<std::string, std::string>& kv;
+  const KvMap& kv;
   net::DropCounters drops;
 };
 

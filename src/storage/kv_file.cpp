@@ -11,12 +11,13 @@ namespace paxoskv::storage {
 
 namespace {
 
-// Serialized entry by entry, in the map's (sorted) order: building a json::object of a large
-// map first costs several times more, and this runs on the site's only thread.
-std::string kv_json(const std::map<std::string, std::string>& kv) {
+// Serialized entry by entry, in key order: building a json::object of a large map first costs
+// several times more, and this runs on the site's only thread.
+std::string kv_json(const KvMap& kv) {
   std::string content = "{";
   bool first = true;
-  for (const auto& [key, value] : kv) {
+  for (const auto* entry : sorted_kv(kv)) {
+    const auto& [key, value] = *entry;
     if (!first) content += ',';
     first = false;
     content += boost::json::serialize(boost::json::string_view(key.data(), key.size()));
@@ -29,8 +30,8 @@ std::string kv_json(const std::map<std::string, std::string>& kv) {
 
 }  // namespace
 
-void write_kv_file(const std::filesystem::path& dir, const std::string& site,
-                   const std::map<std::string, std::string>& kv, bool durable) {
+void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
+                   bool durable) {
   std::string content = kv_json(kv);
   posix::make_dirs(dir);
   std::filesystem::path path = dir / (site + ".json");

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <string>
+
+#include "paxoskv/kv_map.hpp"
 
 namespace paxoskv::storage {
 
@@ -11,7 +12,7 @@ namespace paxoskv::storage {
 // `durable` the temp file and the directory are fsynced around the rename (shutdown); without
 // it (the periodic rewrites of a running site) the rename alone keeps the file whole, and a
 // file lost to a power failure is rewritten from the log at the next start.
-void write_kv_file(const std::filesystem::path& dir, const std::string& site,
-                   const std::map<std::string, std::string>& kv, bool durable = true);
+void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
+                   bool durable = true);
 
 }  // namespace paxoskv::storage

@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(log_lines) {
 }
 
 BOOST_AUTO_TEST_CASE(kv_lines_are_sorted_by_key) {
-  std::map<std::string, std::string> kv{{"zeta", "last one"}, {"alpha", "1"}, {"mid", "x"}};
+  KvMap kv{{"zeta", "last one"}, {"alpha", "1"}, {"mid", "x"}};
   Lines expected{"alpha 1", "mid x", "zeta last one", "end of kv"};
   BOOST_TEST(format_kv(kv) == expected, boost::test_tools::per_element());
   BOOST_TEST(format_kv({}) == Lines{"end of kv"}, boost::test_tools::per_element());

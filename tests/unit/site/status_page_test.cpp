@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(page_shows_status_chain_peers_and_escaped_map) {
   status.applied_end = 2;
   status.peers_up = {1};
   std::vector<LogEntry> log{entry(0, Op::put, "<k>", "v&1"), entry(1, Op::del, "<k>", "")};
-  std::map<std::string, std::string> kv{{"x\"y", "<script>alert(1)</script>"}};
+  KvMap kv{{"x\"y", "<script>alert(1)</script>"}};
   std::string html = render_status_page(StatusPageData{cluster, status, log, kv, {}});
 
   BOOST_TEST(html.find("<meta http-equiv=\"refresh\" content=\"2\">") != std::string::npos);
@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(long_logs_and_maps_are_cut_to_the_limits) {
   ReplicaStatus status;
   std::vector<LogEntry> log;
   for (Slot slot = 0; slot < 50; ++slot) log.push_back(entry(slot, Op::put, "k", "v"));
-  std::map<std::string, std::string> kv;
+  KvMap kv;
   for (int i = 0; i < 30; ++i) kv["key" + std::to_string(i)] = std::string(500, 'x');
   StatusPageLimits limits;
   limits.blocks = 10;
@@ -84,6 +84,10 @@ BOOST_AUTO_TEST_CASE(long_logs_and_maps_are_cut_to_the_limits) {
   BOOST_TEST(html.find("block-39\"") == std::string::npos);
   BOOST_TEST(html.find("the latest 10 of 50 blocks") != std::string::npos);
   BOOST_TEST(html.find("30 keys, the first 20 shown") != std::string::npos);
+  // The first 20 in key order: key0, key1, key10..key19, key2, key20..key26.
+  BOOST_TEST(html.find(">key26</td>") != std::string::npos);
+  BOOST_TEST(html.find(">key27</td>") == std::string::npos);
+  BOOST_TEST(html.find(">key3</td>") == std::string::npos);
   BOOST_TEST(html.find(std::string(41, 'x')) == std::string::npos);
 }
 
