@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "paxoskv/ballot.hpp"
 #include "paxoskv/command.hpp"
@@ -18,6 +19,9 @@ inline constexpr Hash genesis_hash{};
 // the README: decimal slot, op name, key, value, client and seq, each followed by '\n',
 // then the 32 raw bytes of the previous hash.
 Hash chain_hash(Slot slot, const Command& command, const Hash& previous);
+// SHA-256 of `bytes`, with the algorithm fetched once per thread (OpenSSL's one-shot SHA256()
+// looks it up in the provider store, under a lock, on every call).
+Hash sha256(std::string_view bytes);
 
 std::string to_hex(const Hash& hash);
 // False when `hex` is not 64 hex digits.

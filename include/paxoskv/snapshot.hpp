@@ -54,6 +54,4 @@ std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes);
 std::variant<std::shared_ptr<const SnapshotImage>, std::string> snapshot_image_from_bytes(
     std::string bytes);
 
-Hash sha256(std::string_view bytes);
-
 }  // namespace paxoskv

@@ -10,8 +10,8 @@ namespace paxoskv {
 namespace {
 
 // The one-shot SHA256() looks the algorithm up in OpenSSL's provider store (a lock and a
-// table walk) on every call, which costs more than hashing a command: fetch it once, and keep
-// one context per thread.
+// table walk) on every call, which costs more than hashing a command or a record: fetch it
+// once, and keep one context per thread.
 struct Sha256 {
   struct Free {
     void operator()(EVP_MD* md) const { EVP_MD_free(md); }
@@ -20,7 +20,7 @@ struct Sha256 {
   std::unique_ptr<EVP_MD, Free> md{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
   std::unique_ptr<EVP_MD_CTX, Free> ctx{EVP_MD_CTX_new()};
 
-  void digest(const std::string& bytes, Hash& out) {
+  void digest(std::string_view bytes, Hash& out) {
     unsigned int size = 0;
     if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
@@ -30,6 +30,13 @@ struct Sha256 {
 };
 
 }  // namespace
+
+Hash sha256(std::string_view bytes) {
+  Hash out;
+  thread_local Sha256 sha256;
+  sha256.digest(bytes, out);
+  return out;
+}
 
 Hash chain_hash(Slot slot, const Command& command, const Hash& previous) {
   std::string bytes;
@@ -47,10 +54,7 @@ Hash chain_hash(Slot slot, const Command& command, const Hash& previous) {
   bytes += std::to_string(command.id.seq);
   bytes += '\n';
   bytes.append(reinterpret_cast<const char*>(previous.data()), previous.size());
-  Hash out;
-  thread_local Sha256 sha256;
-  sha256.digest(bytes, out);
-  return out;
+  return sha256(bytes);
 }
 
 std::string to_hex(const Hash& hash) {

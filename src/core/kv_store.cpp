@@ -21,27 +21,24 @@ ApplyResult KvStore::apply(const Command& command) {
   return result;
 }
 
-std::string& KvStore::value_slot(const std::string& key) {
-  auto [it, inserted] = map_.try_emplace(key);
-  // A key in the map is in ever_set_ already: only a new one needs adding.
-  if (inserted) ever_set_.insert(key);
-  return it->second;
+bool KvStore::ever_set(const std::string& key) const {
+  return map_.contains(key) || deleted_.contains(key);
 }
 
 ApplyResult KvStore::execute(const Command& command) {
   switch (command.op) {
     case Op::put:
-      value_slot(command.key) = command.value;
+      map_[command.key] = command.value;
       return {};
     case Op::append:
-      value_slot(command.key) += command.value;
+      map_[command.key] += command.value;
       return {};
     case Op::del:
-      map_.erase(command.key);
+      if (map_.erase(command.key) != 0) deleted_.insert(command.key);
       return {};
     case Op::tag:
-      if (ever_set_.contains(command.key)) return {false, "key exists", false};
-      value_slot(command.key) = command.value;
+      if (ever_set(command.key)) return {false, "key exists", false};
+      map_[command.key] = command.value;
       return {};
     case Op::noop:
       return {};
@@ -71,7 +68,7 @@ Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
   s.base = base;
   s.base_hash = base_hash;
   for (const auto* entry : sorted_kv(map_)) s.kv.emplace_hint(s.kv.end(), *entry);
-  for (const std::string& key : ever_set_)
+  for (const std::string& key : deleted_)
     if (!map_.contains(key)) s.deleted.push_back(key);
   std::sort(s.deleted.begin(), s.deleted.end());
   s.clients.reserve(clients_.size());
@@ -85,9 +82,7 @@ Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
 
 void KvStore::restore(const Snapshot& s) {
   map_ = KvMap(s.kv.begin(), s.kv.end());
-  ever_set_.clear();
-  for (const auto& [key, value] : map_) ever_set_.insert(key);
-  ever_set_.insert(s.deleted.begin(), s.deleted.end());
+  deleted_ = std::unordered_set<std::string>(s.deleted.begin(), s.deleted.end());
   clients_.clear();
   for (const ClientSnapshot& c : s.clients)
     clients_[c.client] = ClientRecord{c.last_seq, ApplyResult{c.ok, c.reason, false}};

@@ -38,8 +38,8 @@ class KvStore {
 
  private:
   ApplyResult execute(const Command& command);
-  // The value of `key`, inserted empty when absent (and then remembered as ever set).
-  std::string& value_slot(const std::string& key);
+  // For tag: "only if KEY was never set".
+  bool ever_set(const std::string& key) const;
 
   struct ClientRecord {
     std::uint64_t last_seq = 0;
@@ -47,7 +47,9 @@ class KvStore {
   };
 
   KvMap map_;
-  std::unordered_set<std::string> ever_set_;  // for tag: "only if KEY was never set"
+  // Keys deleted at some time (some may be set again): with the keys in map_, every key ever
+  // set. Kept apart so that a new key costs one insertion, not two.
+  std::unordered_set<std::string> deleted_;
   std::unordered_map<std::uint64_t, ClientRecord> clients_;
 };
 

@@ -1,7 +1,5 @@
 #include "paxoskv/snapshot.hpp"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <exception>
@@ -119,12 +117,6 @@ std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
 }
 
 }  // namespace
-
-Hash sha256(std::string_view bytes) {
-  Hash out;
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data());
-  return out;
-}
 
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot) {
   auto image = std::make_shared<SnapshotImage>();

@@ -1,7 +1,5 @@
 #include "storage/acceptor_store.hpp"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cassert>
 #include <optional>
@@ -9,6 +7,7 @@
 
 #include "core/json_form.hpp"
 #include "core/json_text.hpp"
+#include "paxoskv/chain.hpp"
 #include "storage/corruption.hpp"
 
 namespace paxoskv::storage {
@@ -23,8 +22,7 @@ constexpr std::size_t kChecksumBytes = 8;  // of SHA-256: 64 bits catch any acci
 // The checksum of a record: the first 8 bytes of SHA-256 over the record serialized without
 // its checksum member, in hex. Serialization keeps member order, so writer and reader agree.
 std::string checksum_of_text(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  const Hash digest = sha256(bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * kChecksumBytes);
