@@ -5,6 +5,7 @@
 
 #include "core/json_form.hpp"
 #include "core/json_text.hpp"
+#include "net/canonical_reader.hpp"
 #include "net/parse_scratch.hpp"
 #include "paxoskv/limits.hpp"
 
@@ -41,6 +42,56 @@ std::string read_id(const json::object& o, std::string_view field, std::uint64_t
   if (out == 0 || out > limits::max_client_id)
     return "field '" + std::string(field) + "' is out of range";
   return "";
+}
+
+// The fast paths: the canonical text encode() writes, read without a JSON tree (see
+// canonical_reader.hpp); nullopt sends the datagram to the general path, which also gives the
+// reason when it is refused. Every client operation crosses one of each.
+std::optional<ClientRequest> decode_canonical_request(std::string_view datagram) {
+  if (datagram.size() > limits::max_datagram_bytes) return std::nullopt;
+  CanonicalReader r(datagram, WireBounds{limits::max_client_id, 0});
+  ClientRequest q;
+  std::string_view op;
+  std::string_view key;
+  std::string_view value;
+  if (!(r.literal("{\"type\":\"client_request\",\"client\":") && r.number(q.client) &&
+        r.literal(",\"seq\":") && r.number(q.seq) && r.literal(",\"op\":") && r.string(op) &&
+        r.literal(",\"key\":") && r.string(key) && r.literal(",\"value\":") && r.string(value) &&
+        r.literal("}") && r.at_end()))
+    return std::nullopt;
+  std::optional<ClientOp> parsed = client_op_from_name(op);
+  if (q.client == 0 || q.seq == 0 || !parsed || key.empty() || key.size() > limits::max_key_bytes ||
+      value.size() > limits::max_value_bytes)
+    return std::nullopt;
+  q.op = *parsed;
+  q.key = key;
+  q.value = value;
+  return q;
+}
+
+std::optional<ClientReply> decode_canonical_reply(std::string_view datagram) {
+  if (datagram.size() > limits::max_datagram_bytes) return std::nullopt;
+  CanonicalReader r(datagram, WireBounds{limits::max_client_id, 0});
+  ClientReply reply;
+  if (!(r.literal("{\"type\":\"client_reply\",\"client\":") && r.number(reply.client) &&
+        r.literal(",\"seq\":") && r.number(reply.seq) && r.literal(",\"ok\":")))
+    return std::nullopt;
+  reply.ok = r.next_is("true");
+  if (!reply.ok) r.literal("false");
+  r.literal(",\"value\":");
+  std::string_view text;
+  if (!r.next_is("null")) {
+    if (!r.string(text)) return std::nullopt;
+    reply.value = std::string(text);
+  }
+  if (!(r.literal(",\"error\":") && r.string(text))) return std::nullopt;
+  reply.error = text;
+  if (r.next_is(",\"leader\":")) {
+    if (!r.string(text)) return std::nullopt;
+    reply.leader = text;
+  }
+  if (!(r.literal("}") && r.at_end()) || reply.client == 0 || reply.seq == 0) return std::nullopt;
+  return reply;
 }
 
 }  // namespace
@@ -152,6 +203,11 @@ bool looks_like_client_request(std::string_view datagram) {
 }
 
 std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view datagram) {
+  if (std::optional<ClientRequest> fast = decode_canonical_request(datagram)) return *fast;
+  return detail::decode_generic_request(datagram);
+}
+
+std::variant<ClientRequest, DecodeError> detail::decode_generic_request(std::string_view datagram) {
   ParseScratch scratch;
   auto parsed = parse_typed(datagram, kRequestType, scratch.storage());
   if (auto* error = std::get_if<DecodeError>(&parsed)) return *error;
@@ -177,6 +233,11 @@ std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view 
 }
 
 std::variant<ClientReply, DecodeError> decode_client_reply(std::string_view datagram) {
+  if (std::optional<ClientReply> fast = decode_canonical_reply(datagram)) return *fast;
+  return detail::decode_generic_reply(datagram);
+}
+
+std::variant<ClientReply, DecodeError> detail::decode_generic_reply(std::string_view datagram) {
   ParseScratch scratch;
   auto parsed = parse_typed(datagram, kReplyType, scratch.storage());
   if (auto* error = std::get_if<DecodeError>(&parsed)) return *error;

@@ -64,4 +64,11 @@ bool looks_like_client_request(std::string_view datagram);
 std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view datagram);
 std::variant<ClientReply, DecodeError> decode_client_reply(std::string_view datagram);
 
+namespace detail {
+// The decoders without their fast path for the canonical text (canonical_reader.hpp): every
+// datagram parsed as JSON first. The unit tests hold the fast paths to their results.
+std::variant<ClientRequest, DecodeError> decode_generic_request(std::string_view datagram);
+std::variant<ClientReply, DecodeError> decode_generic_reply(std::string_view datagram);
+}  // namespace detail
+
 }  // namespace paxoskv::net

@@ -10,6 +10,7 @@
 #include "core/json_form.hpp"
 #include "core/json_text.hpp"
 #include "net/base64.hpp"
+#include "net/canonical_decode.hpp"
 #include "net/parse_scratch.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/limits.hpp"
@@ -555,14 +556,33 @@ std::string encode(const Message& message, const Cluster& cluster) {
   return detail::encode_generic(message, cluster);
 }
 
-std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster) {
-  // The readers above never throw on bad input; this only catches what cannot be ruled out,
-  // such as running out of memory, so that no datagram ever stops the site.
+namespace {
+
+// The readers never throw on bad input; this only catches what cannot be ruled out, such as
+// running out of memory, so that no datagram ever stops the site.
+template <class Decode>
+std::variant<Message, DecodeError> guarded(Decode&& decode) {
   try {
-    return decode_unguarded(datagram, cluster);
+    return decode();
   } catch (const std::exception& e) {
     return DecodeError{std::string("cannot decode: ") + e.what()};
   }
+}
+
+}  // namespace
+
+std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster) {
+  return guarded([&]() -> std::variant<Message, DecodeError> {
+    if (std::optional<Message> m =
+            decode_canonical(datagram, cluster, WireBounds{kMaxWireNumber, kMaxListEntries}))
+      return std::move(*m);
+    return decode_unguarded(datagram, cluster);
+  });
+}
+
+std::variant<Message, DecodeError> detail::decode_generic(std::string_view datagram,
+                                                          const Cluster& cluster) {
+  return guarded([&] { return decode_unguarded(datagram, cluster); });
 }
 
 std::string describe(const MessageBody& body) {

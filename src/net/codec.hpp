@@ -34,6 +34,13 @@ struct DecodeError {
 // DecodeError.
 std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster);
 
+namespace detail {
+// decode() without its fast path for canonical accepts, acks and commits (canonical_decode.hpp):
+// every datagram parsed as JSON first. The unit tests hold the fast path to its results.
+std::variant<Message, DecodeError> decode_generic(std::string_view datagram,
+                                                  const Cluster& cluster);
+}  // namespace detail
+
 // One line for the trace log, e.g. "prepare(ballot=7.2, from=4)".
 std::string describe(const MessageBody& body);
 

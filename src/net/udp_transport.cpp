@@ -205,28 +205,33 @@ void UdpTransport::send_to_client(const udp::endpoint& to, std::string datagram)
 
 // Self-addressed messages never reach the socket: the site delivers them internally, so a
 // send to self is a bug of the caller.
-void UdpTransport::send(const Envelope& envelope) {
+void UdpTransport::send(const Envelope& envelope, bool same_as_previous) {
   assert(envelope.to < cluster_.size() && envelope.to != self_);
   assert(envelope.message.from == self_);
   const std::string& name = cluster_.name(envelope.to);
+  if (!same_as_previous) last_datagram_.reset();
   if (link_failed_[envelope.to]) {
     ++drops_.link_failed;
     BOOST_LOG_TRIVIAL(debug) << "not sending " << type_name(envelope.message.body) << " to " << name
                              << ": link failed";
     return;
   }
-  std::string datagram = encode(envelope.message, cluster_);
-  if (datagram.size() > limits::max_datagram_bytes) {
-    // The core sizes its batches to fit; a peer would drop this as malformed anyway.
-    BOOST_LOG_TRIVIAL(error) << "not sending " << describe(envelope.message.body) << " to " << name
-                             << ": " << datagram.size() << " bytes exceed the limit of "
-                             << limits::max_datagram_bytes;
-    return;
-  }
   if (!socket_.is_open()) return;
-  if (auth_) auth_->seal(datagram);
+  if (!last_datagram_) {
+    std::string datagram = encode(envelope.message, cluster_);
+    if (datagram.size() > limits::max_datagram_bytes) {
+      // The core sizes its batches to fit; a peer would drop this as malformed anyway.
+      BOOST_LOG_TRIVIAL(error) << "not sending " << describe(envelope.message.body) << " to "
+                               << name << ": " << datagram.size() << " bytes exceed the limit of "
+                               << limits::max_datagram_bytes;
+      return;
+    }
+    // The MAC covers the body only, so one sealed datagram serves every recipient.
+    if (auth_) auth_->seal(datagram);
+    last_datagram_ = std::move(datagram);
+  }
   boost::system::error_code ec;
-  socket_.send_to(asio::buffer(datagram), endpoints_[envelope.to], 0, ec);
+  socket_.send_to(asio::buffer(*last_datagram_), endpoints_[envelope.to], 0, ec);
   if (ec) {
     BOOST_LOG_TRIVIAL(debug) << "lost " << type_name(envelope.message.body) << " to " << name
                              << ": " << ec.message();

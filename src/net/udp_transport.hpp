@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,10 @@ class UdpTransport {
   void require_auth(std::string_view secret);
   // Never throws and never blocks; a datagram the socket cannot take now is lost, as UDP may
   // lose it anyway. `envelope.to` must not be this site: the site delivers those itself.
-  void send(const Envelope& envelope);
+  //
+  // `same_as_previous` says that the message is the one of the previous send() (an accept or a
+  // commit to several sites): the datagram built for that send is sent again, not rebuilt.
+  void send(const Envelope& envelope, bool same_as_previous = false);
   void close();
 
   // `faillink SITE` / `fixlink SITE`: drop all traffic to and from SITE.
@@ -73,6 +77,7 @@ class UdpTransport {
   std::vector<boost::asio::ip::udp::endpoint> endpoints_;
   std::vector<bool> link_failed_;
   std::vector<char> buffer_;
+  std::optional<std::string> last_datagram_;  // sealed, for a send with same_as_previous
   boost::asio::ip::udp::endpoint sender_;
   MessageHandler on_message_;
   BatchEndHandler on_batch_end_;

@@ -24,6 +24,30 @@ constexpr int kKvWriteCostShare = 100;
 // how soon the acceptor records they cover can be compacted; nothing waits for it.
 constexpr auto kLogSyncDelay = std::chrono::milliseconds(20);
 
+// True when `b` is `a` addressed to another site: an accept or a commit the core copied for
+// each recipient. Within one ballot a slot carries one value, and a decided slot has one
+// value, so the ballot and the slots (with the command ids, for good measure) settle it
+// without comparing the commands themselves.
+bool same_wire_body(const Message& a, const Message& b) {
+  auto same_entries = [](const std::vector<SlotCommand>& x, const std::vector<SlotCommand>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (x[i].slot != y[i].slot || x[i].command.id != y[i].command.id) return false;
+    return true;
+  };
+  if (a.from != b.from) return false;
+  if (const auto* x = std::get_if<Accept>(&a.body)) {
+    const auto* y = std::get_if<Accept>(&b.body);
+    return y && x->ballot == y->ballot && x->decided_end == y->decided_end &&
+           same_entries(x->entries, y->entries);
+  }
+  if (const auto* x = std::get_if<Commit>(&a.body)) {
+    const auto* y = std::get_if<Commit>(&b.body);
+    return y && x->decided_end == y->decided_end && same_entries(x->entries, y->entries);
+  }
+  return false;
+}
+
 std::uint64_t random_seed() {
   std::random_device device;
   return (std::uint64_t{device()} << 32) | device();
@@ -161,6 +185,7 @@ void Site::arm_tick() {
 void Site::flush() {
   if (stopped_) return;
   Ready ready = replica_.take_ready();
+  last_sent_ = nullptr;  // the previous Ready's messages are gone
   // Accepts go out before this site's own fsync, so the followers' fsyncs overlap with it.
   const bool early = ready.must_persist();
   if (early)
@@ -186,13 +211,16 @@ void Site::flush() {
     }
   }
   if (ready.kv_changed) schedule_kv_write();
+  last_sent_ = nullptr;
 }
 
 void Site::send(const Envelope& envelope) {
   metrics_.count_outgoing(envelope);
   if (faults_ && faults_->drop_outgoing(envelope)) return;
   metrics_.count_sent(envelope);
-  transport_.send(envelope);
+  const bool same = last_sent_ && same_wire_body(*last_sent_, envelope.message);
+  transport_.send(envelope, same);
+  last_sent_ = &envelope.message;
 }
 
 // The fsyncs that must precede this Ready's messages. Acceptor records (a promise, accepted

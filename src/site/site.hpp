@@ -92,6 +92,8 @@ class Site {
   CompletionHandler on_completion_;
   std::optional<FaultInjector> faults_;
   Metrics metrics_{cluster_.size()};
+  // The message of the last transport send in this flush: the next one may reuse its datagram.
+  const Message* last_sent_ = nullptr;
 };
 
 }  // namespace paxoskv::site

@@ -168,6 +168,25 @@ BOOST_FIXTURE_TEST_CASE(garbage_and_oversize_datagrams_count_as_malformed, TwoSi
   BOOST_TEST(beta.drops().unknown_sender == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_message_for_several_sites_is_built_once_and_only_for_itself, TwoSites) {
+  Message accept = samples()[2].message;
+  accept.from = 0;
+  alpha.send(Envelope{1, accept});
+  alpha.send(Envelope{1, accept}, true);  // the datagram built for the first send
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  // A send that built nothing (the link is down) leaves nothing to reuse: the next one builds
+  // its own datagram even when told the message is the same.
+  alpha.set_link_failed(1, true);
+  alpha.send(Envelope{1, heartbeat_from(0, 2)});
+  alpha.set_link_failed(1, false);
+  alpha.send(Envelope{1, heartbeat_from(0, 2)}, true);
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 4; }));
+  BOOST_TEST(wire(at_beta.messages[0]) == wire(accept));
+  BOOST_TEST(wire(at_beta.messages[1]) == wire(accept));
+  BOOST_TEST(std::get<Heartbeat>(at_beta.messages[2].body).probe == 1u);
+  BOOST_TEST(std::get<Heartbeat>(at_beta.messages[3].body).probe == 2u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_failed_link_drops_traffic_both_ways_until_fixed, TwoSites) {
   beta.set_link_failed(0, true);
   BOOST_TEST(beta.link_failed(0));
