@@ -108,7 +108,8 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
     : compact_slack_(compact_slack) {
   const std::filesystem::path path = dir / (site + "_state.json");
   // A damaged last record is refused, not cut as if torn: it may be the newest promise.
-  std::vector<json::object> records = file_.open(path, site, "records", TailRule::torn_append_only);
+  std::vector<json::object> records =
+      file_.open(path, site, "records", TailRule::torn_append_only, kReserveBytes);
   // A file of an older version has no checksum in any record; once written by this one, it
   // has one in every record, so a record without one among others is damage (its key hit).
   const auto checked = static_cast<std::size_t>(

@@ -28,6 +28,9 @@ class AcceptorStore {
   // load every record dies within one log sync (about 20 ms), so a small slack would rewrite
   // the file dozens of times a second.
   static constexpr std::size_t kDefaultCompactSlack = 8192;
+  // Spaces kept written ahead of the appends (see JsonArrayFile::open): the fdatasync before
+  // every promise and ack then rarely has the file's size to write as well.
+  static constexpr std::size_t kReserveBytes = 256 * 1024;
 
   // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt. The file
   // is rewritten when it holds more than 2 x live + compact_slack records.

@@ -44,12 +44,13 @@ class JsonArrayFile {
   // Checks that the header names `site` and `array_key`. Returns the elements in order.
   std::vector<boost::json::object> open(const std::filesystem::path& path, const std::string& site,
                                         const std::string& array_key,
-                                        TailRule rule = TailRule::any_bad_tail);
+                                        TailRule rule = TailRule::any_bad_tail,
+                                        std::size_t reserve = 0);
 
   void append(const std::vector<boost::json::object>& elements);
   // The same for elements already in JSON text, one object each (json_text.hpp), on one line.
   void append_text(const std::vector<std::string>& elements);
-  void sync();  // fsync
+  void sync();  // fdatasync: the data, and the size when it changed
   // Replaces the whole file atomically with `elements` (temp file, fsync, rename, fsync dir).
   void rewrite(const std::vector<boost::json::object>& elements);
   // The same for elements already in JSON text, as append_text takes them.
@@ -60,12 +61,16 @@ class JsonArrayFile {
   bool repaired() const { return repaired_; }
 
  private:
+  void write_tail(std::string_view bytes);  // over the closing brackets, which `bytes` ends in
+
   std::filesystem::path path_;
   std::string site_;
   std::string array_key_;
+  std::size_t reserve_ = 0;
   int fd_ = -1;
-  std::uint64_t size_ = 0;    // bytes in the file, closing brackets included
-  std::size_t elements_ = 0;  // so the first element gets no leading comma
+  std::uint64_t size_ = 0;       // bytes of the document, closing brackets included
+  std::uint64_t allocated_ = 0;  // bytes in the file: the document, then spaces
+  std::size_t elements_ = 0;     // so the first element gets no leading comma
   bool repaired_ = false;
 };
 

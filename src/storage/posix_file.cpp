@@ -53,6 +53,11 @@ void sync_fd(int fd, const std::filesystem::path& path) {
   if (::fsync(fd) != 0) throw_errno(path, "cannot fsync");
 }
 
+void sync_data(int fd, const std::filesystem::path& path) {
+  assert(fd >= 0);
+  if (::fdatasync(fd) != 0) throw_errno(path, "cannot fdatasync");
+}
+
 void close_fd(int fd) {
   if (fd >= 0) ::close(fd);
 }

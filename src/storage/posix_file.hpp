@@ -18,6 +18,8 @@ void write_all_at(int fd, const std::filesystem::path& path, std::string_view da
                   std::uint64_t offset);
 std::string read_all(int fd, const std::filesystem::path& path);
 void sync_fd(int fd, const std::filesystem::path& path);
+// fdatasync: the data and what reading it back needs (the size), not the timestamps.
+void sync_data(int fd, const std::filesystem::path& path);
 void close_fd(int fd);
 
 // The directory entry of a renamed or created file is durable only once its directory is.

@@ -153,7 +153,7 @@ BOOST_FIXTURE_TEST_CASE(torn_last_record_is_cut, StateFixture) {
     store.record(Ballot{3, 1}, {});
     store.sync();
   }
-  const std::string full = read_text(path);
+  const std::string full = read_document(path);
   write_text(path, full.substr(0, full.size() - 6));  // inside {"promised":[3,1]}
   AcceptorStore store(dir.path(), "alpha");
   BOOST_TEST(store.repaired());
@@ -223,7 +223,7 @@ BOOST_FIXTURE_TEST_CASE(damaged_last_record_before_the_closing_is_refused_not_cu
     store.record(Ballot{3, 1}, {});
     store.sync();
   }
-  const std::string good = read_text(path);
+  const std::string good = read_document(path);
   const std::size_t last_line = good.rfind("\n,{") + 1;
   for (std::size_t offset : {std::size_t{1}, std::size_t{3}, std::size_t{12}}) {
     BOOST_TEST_CONTEXT("byte " << offset << " of the last record") {
@@ -250,12 +250,12 @@ BOOST_FIXTURE_TEST_CASE(torn_appends_are_still_cut, StateFixture) {
     store.record(Ballot{2, 1}, {accepted(0, {2, 1}, "kept")});
     store.sync();
   }
-  const std::string before = read_text(path);
+  const std::string before = read_document(path);
   std::string appended;
   {
     AcceptorStore store(dir.path(), "alpha");
     store.record(Ballot{3, 1}, {accepted(1, {3, 1}, "lost")});
-    appended = read_text(path).substr(before.size() - 3);  // the append over "]}\n"
+    appended = read_document(path).substr(before.size() - 3);  // the append over "]}\n"
   }
   const std::string prefix = before.substr(0, before.size() - 3);
   const std::size_t first_line = appended.find('\n');  // the new promise, not yet whole
@@ -272,7 +272,7 @@ BOOST_FIXTURE_TEST_CASE(torn_appends_are_still_cut, StateFixture) {
       BOOST_TEST((store.promised() == Ballot{2, 1}));
       BOOST_TEST(store.accepted().at(0).command.value == "kept");
       BOOST_TEST(store.accepted().count(1) == 0u);
-      BOOST_TEST(read_text(path) == before);
+      BOOST_TEST(read_document(path) == before);
     }
   }
 }

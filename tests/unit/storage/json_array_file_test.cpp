@@ -153,7 +153,6 @@ BOOST_FIXTURE_TEST_CASE(nul_bytes_and_partial_garbage_at_the_end_are_cut, FileFi
   const std::string full = read_text(path);
   const std::string body = full.substr(0, full.size() - 3);  // without "]}\n"
   const std::string tails[] = {
-      full + std::string(4096, '\0'),
       body + std::string(200, '\0'),
       body + ",{\"n\":3,\"text\":\"par",
       body + ",{\"n\":3}" + std::string(100, '\0') + "\n]}\n",
@@ -167,6 +166,45 @@ BOOST_FIXTURE_TEST_CASE(nul_bytes_and_partial_garbage_at_the_end_are_cut, FileFi
       require_repaired_to(3);
     }
   }
+}
+
+// With a reserve, spaces follow the document. They are not part of it: the file stays one
+// JSON document, appends go before them, a torn append ahead of them is cut as before, and
+// NULs after a whole document (padding whose pages a crash lost) are padding too.
+BOOST_FIXTURE_TEST_CASE(a_reserve_is_spaces_after_the_document, FileFixture) {
+  constexpr std::size_t kReserve = 512;
+  {
+    JsonArrayFile f;
+    BOOST_TEST_REQUIRE(f.open(path, "alpha", "things", TailRule::any_bad_tail, kReserve).empty());
+    for (int i = 0; i < 40; ++i) f.append({element(i)});  // past one reserve: it grows again
+    f.sync();
+  }
+  const std::string text = read_text(path);
+  const std::string document = read_document(path);
+  BOOST_TEST(text.size() > document.size());
+  BOOST_TEST(text.size() - document.size() <= kReserve);
+  BOOST_TEST(document.size() > kReserve);
+  BOOST_TEST(document.substr(document.size() - 3) == "]}\n");
+  BOOST_TEST(parse_file(path).at("things").as_array().size() == 40u);
+  {
+    JsonArrayFile f;
+    BOOST_TEST(
+        (f.open(path, "alpha", "things", TailRule::any_bad_tail, kReserve) == elements(0, 40)));
+    BOOST_TEST(!f.repaired());
+    f.append({element(40)});
+  }
+  BOOST_TEST(read_text(path).size() == text.size(), "an append within the reserve grew the file");
+  BOOST_TEST((open() == elements(0, 41)));
+
+  // A torn append ahead of the spaces.
+  const std::string whole = read_document(path);
+  write_text(path, whole.substr(0, whole.size() - 3) + ",{\"n\":41,\"te" + std::string(500, ' '));
+  require_repaired_to(41);
+  // Lost pages of the padding.
+  write_text(path, whole + std::string(300, ' ') + std::string(200, '\0'));
+  JsonArrayFile f;
+  BOOST_TEST((f.open(path, "alpha", "things") == elements(0, 41)));
+  BOOST_TEST(!f.repaired());
 }
 
 BOOST_FIXTURE_TEST_CASE(garbage_in_the_middle_is_refused_and_left_alone, FileFixture) {

@@ -49,6 +49,14 @@ inline void write_text(const std::filesystem::path& path, const std::string& con
   BOOST_TEST_REQUIRE(out.good(), "cannot write " << path);
 }
 
+// The file without the spaces a JsonArrayFile keeps written ahead of its appends (its
+// `reserve`): the document, which is what a crash can tear.
+inline std::string read_document(const std::filesystem::path& path) {
+  std::string text = read_text(path);
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
+}
+
 // The whole file as one JSON document, as jq would read it; fails the test if it is not.
 inline boost::json::value parse_file(const std::filesystem::path& path) {
   boost::system::error_code ec;
