@@ -21,8 +21,9 @@ namespace {
 
 constexpr std::string_view kClosing = "]}\n";
 // What a file may hold after its document: the spaces written ahead of appends (see
-// JsonArrayFile::open's `reserve`), and NULs where a crash lost some of their pages.
-constexpr std::string_view kPadding{" \0", 2};
+// JsonArrayFile::open's `reserve`). NULs there (pages a crash lost) are not padding: the
+// tail is then cut like a torn one, so that the file is again one JSON document.
+constexpr std::string_view kPadding = " ";
 
 // The document: the content without its padding.
 std::string_view without_padding(std::string_view content) {
