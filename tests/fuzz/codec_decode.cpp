@@ -1,7 +1,8 @@
 // libFuzzer target: net::decode on arbitrary datagrams, against a fixed 3-site cluster (two
 // voters and a learner). decode must never throw; whatever it accepts must re-encode to a
 // datagram within the size limit that decodes to the same message (so a relayed or
-// retransmitted message means what it meant).
+// retransmitted message means what it meant); and its fast path for canonical text must read
+// every datagram exactly as the general path does.
 
 #include <cstdint>
 #include <string>
@@ -31,11 +32,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (...) {
     fuzz_check(false, "decode threw");
   }
+  const auto general = net::detail::decode_generic(fuzz::as_text(data, size), cluster());
+  fuzz_check(general.index() == decoded.index(), "the fast path accepts what the general does");
   if (const auto* error = std::get_if<net::DecodeError>(&decoded)) {
     fuzz_check(!error->what.empty(), "a refusal says why");
     return 0;
   }
   const Message& message = std::get<Message>(decoded);
+  fuzz_check(net::encode(message, cluster()) == net::encode(std::get<Message>(general), cluster()),
+             "the fast path reads a message as the general path does");
   fuzz_check(message.from < cluster().size(), "sender is a site of the cluster");
   const std::string again = net::encode(message, cluster());
   fuzz_check(again.size() <= limits::max_datagram_bytes, "re-encoding fits a datagram");
