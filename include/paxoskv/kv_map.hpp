@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -12,7 +14,9 @@ namespace paxoskv {
 // SITE.json, the status page, snapshots) sort it when they are made, with sorted_kv().
 using KvMap = std::unordered_map<std::string, std::string>;
 
-// The entries of `kv` in key order, as pointers into it (valid while it is unchanged).
-std::vector<const KvMap::value_type*> sorted_kv(const KvMap& kv);
+// The entries of `kv` in key order, as pointers into it (valid while it is unchanged); only the
+// first `limit` of them when it is given (a partial sort, for a view that shows a few).
+std::vector<const KvMap::value_type*> sorted_kv(
+    const KvMap& kv, std::size_t limit = std::numeric_limits<std::size_t>::max());
 
 }  // namespace paxoskv

@@ -29,21 +29,16 @@ class CanonicalReader {
  public:
   CanonicalReader(std::string_view text, WireBounds bounds) : text_(text), bounds_(bounds) {}
 
-  bool ok() const { return ok_; }
   bool at_end() const { return ok_ && pos_ == text_.size(); }
 
-  // Exactly these bytes.
-  bool literal(std::string_view expected) {
-    if (!ok_ || text_.substr(pos_, expected.size()) != expected) return ok_ = false;
-    pos_ += expected.size();
-    return true;
-  }
   // Consumes `text` when it comes next; else leaves the reader as it was (not failed).
   bool next_is(std::string_view text) {
     if (!ok_ || text_.substr(pos_, text.size()) != text) return false;
     pos_ += text.size();
     return true;
   }
+  // Exactly these bytes, or the reader fails.
+  bool literal(std::string_view expected) { return next_is(expected) || (ok_ = false); }
   // A string of printable ASCII other than '"' and '\': the bytes JSON takes as they are.
   bool string(std::string_view& out) {
     if (!literal("\"")) return false;

@@ -158,17 +158,8 @@ std::string kv_section(const StatusPageData& data, const StatusPageLimits& limit
                      std::to_string(data.kv.size()) + (data.kv.size() == 1 ? " key" : " keys");
   if (data.kv.size() > limits.keys) html += ", the first " + std::to_string(limits.keys) + " shown";
   html += "</p>\n<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>\n";
-  std::size_t shown = 0;
-  // The first keys in order: a partial sort, since a large map shows only `limits.keys`.
-  std::vector<const KvMap::value_type*> first;
-  first.reserve(data.kv.size());
-  for (const auto& entry : data.kv) first.push_back(&entry);
-  const std::size_t count = std::min(first.size(), limits.keys);
-  std::partial_sort(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(count), first.end(),
-                    [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : first) {
+  for (const auto* entry : sorted_kv(data.kv, limits.keys)) {
     const auto& [key, value] = *entry;
-    if (shown++ == limits.keys) break;
     html += "<tr><td class=\"mono wrap\">" + cut(key, limits.value_chars) +
             "</td><td class=\"mono wrap\">" + cut(value, limits.value_chars) + "</td></tr>\n";
   }
