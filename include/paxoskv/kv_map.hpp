@@ -3,7 +3,9 @@
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace paxoskv {
@@ -18,5 +20,29 @@ using KvMap = std::unordered_map<std::string, std::string>;
 // first `limit` of them when it is given (a partial sort, for a view that shows a few).
 std::vector<const KvMap::value_type*> sorted_kv(
     const KvMap& kv, std::size_t limit = std::numeric_limits<std::size_t>::max());
+
+// The entries of a map copied into one buffer, in no particular order: one pass and no
+// allocation per key. Cheap enough for the site's only thread, so that sorting and writing a
+// view of a large map (a snapshot, SITE.json) can happen on another thread meanwhile: with
+// 100k keys, sorting alone held the site's thread for 100-400 ms.
+class KvCopy {
+ public:
+  using Entry = std::pair<std::string_view, std::string_view>;
+
+  KvCopy() = default;
+  explicit KvCopy(const KvMap& kv);
+  void add(std::string_view key, std::string_view value);
+  std::size_t size() const { return entries_.size(); }
+  // The entries in key order, as views into this copy.
+  std::vector<Entry> sorted() const;
+
+ private:
+  struct Span {
+    std::size_t at = 0;
+    std::size_t size = 0;
+  };
+  std::string text_;  // every key and value, back to back
+  std::vector<std::pair<Span, Span>> entries_;
+};
 
 }  // namespace paxoskv

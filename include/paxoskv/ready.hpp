@@ -28,11 +28,16 @@ struct Completion {
 // decided, hence durable on a quorum whose acks (this site's own among them) were sent only
 // after their step 1, and a read is answered from the applied, decided state; no answer rests
 // on a record of this Ready.
-// With `compaction`, step 1 also writes `compaction.snapshot` durably (SITE_snapshot.json),
-// then replaces the whole decided log by Replica::log() as it stands when the Ready is taken
-// (slots from `compaction.log_start` on, chained from `log_start_hash`; this already holds
-// `decided`, which is not appended separately), and only then may acceptor records below
-// the new log's end be forgotten.
+// With `snapshot`, the state machine as of slot snapshot->base: once step 1 made the log
+// durable up to that slot, the driver turns it into an image (make_snapshot_image), writes
+// that durably to SITE_snapshot.json, and reports it with Replica::snapshot_written. It may
+// do so on another thread while the replica goes on; no other snapshot is asked for meanwhile.
+// With `compaction`, step 1 first writes `compaction.snapshot` durably when it was
+// `installed` from a peer (a snapshot of this site's own is on disk already), then replaces
+// the whole decided log by Replica::log() as it stands when the Ready is taken (slots from
+// `compaction.log_start` on, chained from `log_start_hash`; this already holds `decided`,
+// which is not appended separately), and only then may acceptor records below the new log's
+// end be forgotten.
 struct Compaction {
   std::shared_ptr<const SnapshotImage> snapshot;
   Slot log_start = 0;
@@ -44,6 +49,7 @@ struct Ready {
   std::optional<Ballot> promised;
   std::vector<AcceptedEntry> accepted;
   std::vector<LogEntry> decided;  // contiguous, in slot order, continuing the log
+  std::shared_ptr<const SnapshotSource> snapshot;
   std::optional<Compaction> compaction;
   std::vector<Envelope> messages;
   std::vector<Completion> completions;
@@ -53,7 +59,7 @@ struct Ready {
     return promised || !accepted.empty() || !decided.empty() || compaction;
   }
   bool empty() const {
-    return !must_persist() && messages.empty() && completions.empty() && !kv_changed;
+    return !must_persist() && !snapshot && messages.empty() && completions.empty() && !kv_changed;
   }
 };
 

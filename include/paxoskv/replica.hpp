@@ -94,6 +94,10 @@ class Replica {
 
   // Everything produced since the last call.
   Ready take_ready();
+  // The image of a Ready's `snapshot` is durable in SITE_snapshot.json (see Ready): compact
+  // the log under it. Called once per such Ready, in any later input; a crash before it
+  // simply loses that snapshot.
+  void snapshot_written(std::shared_ptr<const SnapshotImage> image, TimeMs now);
 
   // The decided slots still in the log: [log_start(), log_start() + log().size()).
   const std::vector<LogEntry>& log() const;

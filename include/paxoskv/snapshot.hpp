@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "paxoskv/chain.hpp"
+#include "paxoskv/kv_map.hpp"
 
 namespace paxoskv {
 
@@ -34,6 +36,17 @@ struct Snapshot {
   bool operator==(const Snapshot&) const = default;
 };
 
+// The state machine as of slot `base`, copied out of the replica and unsorted: cheap enough
+// for the replica's thread, while sorting, serializing, hashing and writing it
+// (make_snapshot_image, then the file) may happen on another.
+struct SnapshotSource {
+  Slot base = 0;
+  Hash base_hash = genesis_hash;
+  KvCopy kv;
+  std::vector<std::string> deleted;
+  std::vector<ClientSnapshot> clients;
+};
+
 // A snapshot in its serialized form, as written to SITE_snapshot.json and sent in chunks.
 // `digest` is the SHA-256 of `bytes`; together with `base` it names this exact image, so a
 // receiver notices when the sender's snapshot changed under a transfer.
@@ -48,6 +61,7 @@ struct SnapshotImage {
 //   {"base":N,"base_hash":"<64 hex>","kv":{"k":"v",...},"deleted":["k",...],
 //    "clients":[{"client":C,"seq":S,"ok":true,"reason":""},...]}
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot);
+std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source);
 // Parses and checks serialized bytes; the error names what is wrong. Never throws.
 std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes);
 // The image of bytes read from a file or assembled from chunks, after decoding them.

@@ -15,4 +15,28 @@ std::vector<const KvMap::value_type*> sorted_kv(const KvMap& kv, std::size_t lim
   return entries;
 }
 
+KvCopy::KvCopy(const KvMap& kv) {
+  entries_.reserve(kv.size());
+  for (const auto& [key, value] : kv) add(key, value);
+}
+
+void KvCopy::add(std::string_view key, std::string_view value) {
+  Span k{text_.size(), key.size()};
+  text_.append(key);
+  Span v{text_.size(), value.size()};
+  text_.append(value);
+  entries_.emplace_back(k, v);
+}
+
+std::vector<KvCopy::Entry> KvCopy::sorted() const {
+  std::vector<Entry> out;
+  out.reserve(entries_.size());
+  for (const auto& [k, v] : entries_)
+    out.emplace_back(std::string_view(text_.data() + k.at, k.size),
+                     std::string_view(text_.data() + v.at, v.size));
+  std::sort(out.begin(), out.end(),
+            [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  return out;
+}
+
 }  // namespace paxoskv

@@ -63,20 +63,14 @@ std::optional<std::string> KvStore::get(const std::string& key) const {
   return found->second;
 }
 
-Snapshot KvStore::snapshot(Slot base, const Hash& base_hash) const {
-  Snapshot s;
-  s.base = base;
-  s.base_hash = base_hash;
-  for (const auto* entry : sorted_kv(map_)) s.kv.emplace_hint(s.kv.end(), *entry);
+SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
+  SnapshotSource s{base, base_hash, KvCopy(map_), {}, {}};
   for (const std::string& key : deleted_)
     if (!map_.contains(key)) s.deleted.push_back(key);
-  std::sort(s.deleted.begin(), s.deleted.end());
   s.clients.reserve(clients_.size());
   for (const auto& [client, record] : clients_)
     s.clients.push_back(
         ClientSnapshot{client, record.last_seq, record.last_result.ok, record.last_result.reason});
-  std::sort(s.clients.begin(), s.clients.end(),
-            [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client < b.client; });
   return s;
 }
 

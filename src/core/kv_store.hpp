@@ -33,7 +33,7 @@ class KvStore {
   const KvMap& map() const { return map_; }
 
   // The whole state (map, keys ever set, dedup table) as of `base`, and back.
-  Snapshot snapshot(Slot base, const Hash& base_hash) const;
+  SnapshotSource snapshot(Slot base, const Hash& base_hash) const;
   void restore(const Snapshot& snapshot);
 
  private:

@@ -336,12 +336,24 @@ void ReplicaImpl::request_catch_up(SiteId from) {
 void ReplicaImpl::maybe_snapshot() {
   const Slot end = learner_.decided_end();
   const Slot last = snapshot_ ? snapshot_->base : 0;
-  if (options_.snapshot_every == 0 || end < last + options_.snapshot_every) return;
-  snapshot_ = make_snapshot_image(kv_.snapshot(end, learner_.head()));
+  if (options_.snapshot_every == 0 || snapshot_pending_ || end < last + options_.snapshot_every)
+    return;
+  ready_.snapshot = std::make_shared<const SnapshotSource>(kv_.snapshot(end, learner_.head()));
+  snapshot_pending_ = true;
+}
+
+void ReplicaImpl::snapshot_written(std::shared_ptr<const SnapshotImage> image, TimeMs now) {
+  now_ = now;
+  snapshot_pending_ = false;
+  // A snapshot installed from a peer since then is newer: this one is of no use any more.
+  if (snapshot_ && snapshot_->base >= image->base) return;
+  assert(image->base <= learner_.decided_end());
+  snapshot_ = std::move(image);
   ++snapshots_taken_;
   // Keep a tail of the log below the snapshot, so that slightly lagging sites catch up by
   // entries; the log never starts above the snapshot's base.
-  Slot keep_from = end > options_.log_tail ? end - options_.log_tail : 0;
+  const Slot base = snapshot_->base;
+  Slot keep_from = base > options_.log_tail ? base - options_.log_tail : 0;
   learner_.compact(std::max(keep_from, learner_.base()));
   ready_.compaction = Compaction{snapshot_, learner_.base(), learner_.base_hash(), false};
 }
@@ -572,6 +584,9 @@ void Replica::submit_read(RequestId id, const std::string& key, TimeMs now) {
 }
 Ready Replica::take_ready() {
   return impl_->take_ready();
+}
+void Replica::snapshot_written(std::shared_ptr<const SnapshotImage> image, TimeMs now) {
+  impl_->snapshot_written(std::move(image), now);
 }
 const std::vector<LogEntry>& Replica::log() const {
   return impl_->log();

@@ -26,6 +26,7 @@ class ReplicaImpl {
   void submit(const Command& command, TimeMs now);
   void submit_read(RequestId id, const std::string& key, TimeMs now);
   Ready take_ready();
+  void snapshot_written(std::shared_ptr<const SnapshotImage> image, TimeMs now);
 
   const std::vector<LogEntry>& log() const { return learner_.log(); }
   Slot log_start() const { return learner_.base(); }
@@ -131,6 +132,7 @@ class ReplicaImpl {
     std::string bytes;
   };
   std::shared_ptr<const SnapshotImage> snapshot_;
+  bool snapshot_pending_ = false;  // handed out in a Ready, not yet reported written
   std::optional<IncomingSnapshot> incoming_;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;

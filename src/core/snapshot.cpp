@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "core/json_form.hpp"
+#include "core/json_text.hpp"
 #include "paxoskv/limits.hpp"
 
 namespace paxoskv {
@@ -13,39 +14,50 @@ namespace json = boost::json;
 
 namespace {
 
-void append_string(std::string& out, const std::string& s) {
-  out += json::serialize(json::string_view(s.data(), s.size()));
-}
+using KvViews = std::vector<KvCopy::Entry>;
 
 // Built as text, key by key in sorted order: the bytes (and so the digest) depend only on the
 // state, and a large map is not copied into a json::object first.
-std::string serialize(const Snapshot& s) {
-  std::string out = "{\"base\":" + std::to_string(s.base) + ",\"base_hash\":\"" +
-                    to_hex(s.base_hash) + "\",\"kv\":{";
-  bool first = true;
-  for (const auto& [key, value] : s.kv) {
-    if (!first) out += ',';
-    first = false;
-    append_string(out, key);
+std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
+                      const std::vector<std::string_view>& deleted,
+                      const std::vector<ClientSnapshot>& clients) {
+  std::size_t text = 0;
+  for (const auto& [key, value] : kv) text += key.size() + value.size();
+  std::string out;
+  out.reserve(text + 8 * kv.size() + 256);
+  out +=
+      "{\"base\":" + std::to_string(base) + ",\"base_hash\":\"" + to_hex(base_hash) + "\",\"kv\":{";
+  for (std::size_t i = 0; i < kv.size(); ++i) {
+    if (i > 0) out += ',';
+    json_text::append_string(out, kv[i].first);
     out += ':';
-    append_string(out, value);
+    json_text::append_string(out, kv[i].second);
   }
   out += "},\"deleted\":[";
-  for (std::size_t i = 0; i < s.deleted.size(); ++i) {
+  for (std::size_t i = 0; i < deleted.size(); ++i) {
     if (i > 0) out += ',';
-    append_string(out, s.deleted[i]);
+    json_text::append_string(out, deleted[i]);
   }
   out += "],\"clients\":[";
-  for (std::size_t i = 0; i < s.clients.size(); ++i) {
-    const ClientSnapshot& c = s.clients[i];
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const ClientSnapshot& c = clients[i];
     if (i > 0) out += ',';
     out += "{\"client\":" + std::to_string(c.client) + ",\"seq\":" + std::to_string(c.last_seq) +
            ",\"ok\":" + (c.ok ? "true" : "false") + ",\"reason\":";
-    append_string(out, c.reason);
+    json_text::append_string(out, c.reason);
     out += '}';
   }
   out += "]}\n";
   return out;
+}
+
+std::shared_ptr<const SnapshotImage> image_of(Slot base, const Hash& base_hash, std::string bytes) {
+  auto image = std::make_shared<SnapshotImage>();
+  image->base = base;
+  image->base_hash = base_hash;
+  image->digest = sha256(bytes);
+  image->bytes = std::move(bytes);
+  return image;
 }
 
 std::string read_kv(const json::object& o, Snapshot& out) {
@@ -119,12 +131,20 @@ std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
 }  // namespace
 
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot) {
-  auto image = std::make_shared<SnapshotImage>();
-  image->base = snapshot.base;
-  image->base_hash = snapshot.base_hash;
-  image->bytes = serialize(snapshot);
-  image->digest = sha256(image->bytes);
-  return image;
+  KvViews kv(snapshot.kv.begin(), snapshot.kv.end());
+  std::vector<std::string_view> deleted(snapshot.deleted.begin(), snapshot.deleted.end());
+  return image_of(snapshot.base, snapshot.base_hash,
+                  serialize(snapshot.base, snapshot.base_hash, kv, deleted, snapshot.clients));
+}
+
+std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source) {
+  std::vector<std::string_view> deleted(source.deleted.begin(), source.deleted.end());
+  std::sort(deleted.begin(), deleted.end());
+  std::vector<ClientSnapshot> clients = source.clients;
+  std::sort(clients.begin(), clients.end(),
+            [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client < b.client; });
+  return image_of(source.base, source.base_hash,
+                  serialize(source.base, source.base_hash, source.kv.sorted(), deleted, clients));
 }
 
 std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes) {
@@ -140,12 +160,7 @@ std::variant<std::shared_ptr<const SnapshotImage>, std::string> snapshot_image_f
   auto decoded = decode_snapshot(bytes);
   if (const std::string* e = std::get_if<std::string>(&decoded)) return *e;
   const Snapshot& s = std::get<Snapshot>(decoded);
-  auto image = std::make_shared<SnapshotImage>();
-  image->base = s.base;
-  image->base_hash = s.base_hash;
-  image->digest = sha256(bytes);
-  image->bytes = std::move(bytes);
-  return std::shared_ptr<const SnapshotImage>(std::move(image));
+  return image_of(s.base, s.base_hash, std::move(bytes));
 }
 
 }  // namespace paxoskv

@@ -20,8 +20,9 @@ const char* crash_point_name(CrashPoint point) {
 }
 
 std::size_t SimDisk::record_count(const Ready& ready) {
+  const std::size_t compaction = ready.compaction && ready.compaction->installed ? 2 : 1;
   return (ready.promised ? 1 : 0) + ready.accepted.size() +
-         (ready.compaction ? 2 : ready.decided.size());
+         (ready.compaction ? compaction : ready.decided.size());
 }
 
 void SimDisk::persist(const Ready& ready, const Replica& replica, std::size_t records) {
@@ -33,8 +34,9 @@ void SimDisk::persist(const Ready& ready, const Replica& replica, std::size_t re
   for (std::size_t i = 0; left > 0 && i < ready.accepted.size(); ++i, --left)
     accepted_[ready.accepted[i].slot] = ready.accepted[i];
   if (ready.compaction) {
-    // Like the site: the snapshot file first, then the log rewritten from its new start.
-    if (left > 0) {
+    // Like the site: an installed snapshot's file first, then the log rewritten from its new
+    // start.
+    if (left > 0 && ready.compaction->installed) {
       snapshot_ = ready.compaction->snapshot;
       --left;
     }

@@ -26,13 +26,15 @@ const char* crash_point_name(CrashPoint point);
 class SimDisk {
  public:
   // A Ready's records, in the order the site writes them: the promise, the accepted entries,
-  // then the decided log entries; or, with a compaction, the snapshot file and then the
-  // rewritten log (two records).
+  // then the decided log entries; or, with a compaction, the snapshot file when it was
+  // installed from a peer, and then the rewritten log.
   static std::size_t record_count(const Ready& ready);
 
   // Makes the first `records` records of `ready` durable (all of them by default). `replica`
   // is the one that produced `ready`: a compaction writes its log as it stands.
   void persist(const Ready& ready, const Replica& replica, std::size_t records = ~std::size_t{0});
+  // A snapshot of the site's own, written by its writer thread (Ready::snapshot).
+  void write_snapshot(std::shared_ptr<const SnapshotImage> image) { snapshot_ = std::move(image); }
   // Rebuilds a replica from what is durable, as the site does at start (which first restarts
   // a log left entirely below the snapshot by a crash mid-compaction at the snapshot's base).
   void restore_into(Replica& replica, TimeMs now);

@@ -121,6 +121,8 @@ void Simulator::step(bool faults) {
   for (SiteId s = 0; s < sites_.size(); ++s)
     if (!sites_[s].replica && (healed_ || sites_[s].restart_at <= now_)) start(s);
   if (faults) inject_faults();
+  finish_snapshots();
+  if (!result_.ok) return;
   clients_act();
   for (SiteId s = 0; s < sites_.size() && result_.ok; ++s) {
     if (!sites_[s].replica) continue;
@@ -240,7 +242,17 @@ void Simulator::drain(SiteId s) {
     crash_in_ready(s, ready);
     return;
   }
+  // Like the site: an installed snapshot's file waits for the one the writer thread holds.
+  if (ready.compaction && ready.compaction->installed && site.snapshot)
+    write_pending_snapshot(site);
   site.disk.persist(ready, *site.replica);
+  if (ready.snapshot) {
+    assert(!site.snapshot);
+    // The writer thread takes a while: the replica goes on meanwhile, and a crash may come
+    // before the file is written, or after it and before the replica hears.
+    site.snapshot = Site::PendingSnapshot{std::move(ready.snapshot), nullptr,
+                                          now_ + random_.between(0, 30 * kTickMs)};
+  }
   if (ready.compaction)
     ++(ready.compaction->installed ? result_.faults.snapshots_installed
                                    : result_.faults.snapshots_taken);
@@ -298,9 +310,34 @@ void Simulator::crash_in_ready(SiteId s, const Ready& ready) {
   crash(s, point);
 }
 
+void Simulator::write_pending_snapshot(Site& site) {
+  if (site.snapshot->written) return;
+  site.snapshot->written = make_snapshot_image(*site.snapshot->source);
+  site.disk.write_snapshot(site.snapshot->written);
+}
+
+void Simulator::finish_snapshots() {
+  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s) {
+    Site& site = sites_[s];
+    if (!site.replica || !site.snapshot || site.snapshot->due > now_) continue;
+    write_pending_snapshot(site);
+    std::shared_ptr<const SnapshotImage> image = std::move(site.snapshot->written);
+    site.snapshot.reset();
+    if (site.armed) {  // the file is on disk, the log not yet compacted under it
+      trace_.note(now_, TraceKind::crash, s,
+                  "after writing the snapshot at slot " + std::to_string(image->base));
+      crash(s, CrashPoint::idle);
+      continue;
+    }
+    site.replica->snapshot_written(std::move(image), now_);
+    drain(s);
+  }
+}
+
 void Simulator::crash(SiteId s, CrashPoint point) {
   Site& site = sites_[s];
   site.replica.reset();
+  site.snapshot.reset();
   site.armed.reset();
   ++site.incarnation;
   ++result_.faults.crashes[static_cast<std::size_t>(point)];

@@ -77,6 +77,14 @@ class Simulator {
     // A crash waiting for the next Ready that has records to persist.
     std::optional<CrashPoint> armed;
     TimeMs armed_until = 0;
+    // A snapshot handed out in a Ready (Ready::snapshot), in the hands of the site's writer
+    // thread until `due`; `written` once its file is on disk, before the replica hears.
+    struct PendingSnapshot {
+      std::shared_ptr<const SnapshotSource> source;
+      std::shared_ptr<const SnapshotImage> written;
+      TimeMs due = 0;
+    };
+    std::optional<PendingSnapshot> snapshot;
   };
 
   void step(bool faults);
@@ -91,6 +99,8 @@ class Simulator {
   void check_decisions(SiteId s, const Ready& ready);
   void send(SiteId s, Ready& ready);
   void crash_in_ready(SiteId s, const Ready& ready);
+  void write_pending_snapshot(Site& site);
+  void finish_snapshots();
   void crash(SiteId s, CrashPoint point);
   void start(SiteId s);
 

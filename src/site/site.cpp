@@ -146,6 +146,7 @@ void Site::stop() {
   kv_timer_.cancel();
   log_sync_timer_.cancel();
   transport_.close();
+  snapshot_task_.wait();
   write_kv(true);
   acceptor_store_.sync();
   sync_log();
@@ -201,6 +202,7 @@ void Site::flush() {
     if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
   }
   persist(ready);
+  if (ready.snapshot) start_snapshot(std::move(ready.snapshot));
   for (Envelope& envelope : ready.messages) {
     if (early && sendable_before_persist(envelope, self_)) continue;  // sent above
     if (envelope.to == self_) {
@@ -240,13 +242,7 @@ void Site::persist(const Ready& ready) {
     log_store_.append(ready.decided);
     log_unsynced_ = true;
   }
-  if (ready.compaction) {
-    // A snapshot of our own: the log must reach its base durably first, so a crash before the
-    // rewrite leaves a log that continues to the snapshot and loses no entry (recovery would
-    // otherwise restart a log found below its snapshot empty, at the base).
-    if (!installed) sync_log();
-    compact(*ready.compaction);
-  }
+  if (ready.compaction) compact(*ready.compaction);
   if (acceptor_records) timed_sync(metrics_, SyncedFile::state, [this] { acceptor_store_.sync(); });
   // The compacted log is durable: the records it covers are dead.
   if (ready.compaction) acceptor_store_.forget_below(log_store_.end());
@@ -256,13 +252,17 @@ void Site::persist(const Ready& ready) {
     schedule_log_sync();
 }
 
-// The snapshot file first, then the log rewritten from its new start, each atomic and durable:
-// a crash between them leaves the new snapshot next to the old log, which recovery accepts
-// (see storage::reconcile_log_with_snapshot). The rewrite holds the log the Replica keeps
-// (Ready::compaction), including this Ready's decided entries; it costs log_tail +
-// snapshot_every entries once every snapshot_every slots, so appends stay O(1) amortised.
+// An installed snapshot's file first, then the log rewritten from its new start, each atomic
+// and durable: a crash between them leaves the new snapshot next to the old log, which
+// recovery accepts (see storage::reconcile_log_with_snapshot). A snapshot of this site's own
+// is on disk already (start_snapshot). The rewrite holds the log the Replica keeps
+// (Ready::compaction), including this Ready's decided entries: the log_tail entries below the
+// snapshot and those decided since, so appends stay O(1) amortised.
 void Site::compact(const Compaction& compaction) {
-  storage::write_snapshot_file(data_dir_, name(), *compaction.snapshot);
+  if (compaction.installed) {
+    snapshot_task_.wait();  // an older snapshot of our own must not land on top of this one
+    storage::write_snapshot_file(data_dir_, name(), *compaction.snapshot);
+  }
   assert(replica_.log_start() == compaction.log_start);
   log_store_.rewrite(compaction.log_start, compaction.log_start_hash, replica_.log());
   log_unsynced_ = false;
@@ -273,6 +273,24 @@ void Site::compact(const Compaction& compaction) {
   else
     BOOST_LOG_TRIVIAL(info) << "snapshot at slot " << compaction.snapshot->base
                             << ", log now starts at " << compaction.log_start;
+}
+
+// The state as of `source->base` goes to SITE_snapshot.json off this thread. The log must
+// reach that slot durably first: a crash after the snapshot file lands and before the log is
+// rewritten must leave a log that continues to the snapshot and loses no entry (recovery
+// would otherwise restart a log found below its snapshot empty, at the base).
+void Site::start_snapshot(std::shared_ptr<const SnapshotSource> source) {
+  assert(log_store_.end() >= source->base);
+  sync_log();
+  snapshot_task_.start([this, source = std::move(source)] {
+    std::shared_ptr<const SnapshotImage> image = make_snapshot_image(*source);
+    storage::write_snapshot_file(data_dir_, name(), *image);
+    boost::asio::post(io_, [this, image] {
+      if (stopped_) return;
+      replica_.snapshot_written(image, now_ms());
+      flush();
+    });
+  });
 }
 
 void Site::sync_log() {
@@ -315,8 +333,8 @@ void Site::step_self_messages() {
 void Site::schedule_kv_write() {
   if (kv_write_scheduled_ || stopped_) return;
   kv_write_scheduled_ = true;
-  // A large map takes a while to write, on the site's only thread: under steady load the
-  // rewrites are spaced so that they take at most 1/kKvWriteCostShare of the time.
+  // A large map takes a while to copy, sort and write: under steady load the rewrites are
+  // spaced so that they take at most 1/kKvWriteCostShare of the time.
   kv_timer_.expires_after(std::max<std::chrono::steady_clock::duration>(
       kKvWriteDelay, kKvWriteCostShare * last_kv_write_duration_));
   kv_timer_.async_wait([this](const boost::system::error_code& error) {
@@ -326,16 +344,33 @@ void Site::schedule_kv_write() {
   });
 }
 
+// SITE.json is a view rebuilt from the log at every start: failing to write it is worth a loud
+// message, not the loss of the site.
 void Site::write_kv(bool durable) {
-  // SITE.json is a view rebuilt from the log at every start: failing to write it is worth a
-  // loud message, not the loss of the site.
-  auto start = std::chrono::steady_clock::now();
-  try {
-    storage::write_kv_file(data_dir_, name(), replica_.kv(), durable);
-  } catch (const storage::StorageError& error) {
-    BOOST_LOG_TRIVIAL(error) << error.what();
+  if (durable) {  // at shutdown: the last word, on this thread
+    kv_task_.wait();
+    try {
+      storage::write_kv_file(data_dir_, name(), replica_.kv(), true);
+    } catch (const storage::StorageError& error) {
+      BOOST_LOG_TRIVIAL(error) << error.what();
+    }
+    return;
   }
-  last_kv_write_duration_ = std::chrono::steady_clock::now() - start;
+  if (kv_task_.busy()) return schedule_kv_write();
+  // Only the copy holds this thread; sorting and writing happen on kv_task_.
+  const auto start = std::chrono::steady_clock::now();
+  auto copy = std::make_shared<const KvCopy>(replica_.kv());
+  const auto copied = std::chrono::steady_clock::now() - start;
+  kv_task_.start([this, copy, copied] {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      storage::write_kv_file(data_dir_, name(), *copy, false);
+    } catch (const storage::StorageError& error) {
+      BOOST_LOG_TRIVIAL(error) << error.what();
+    }
+    const auto took = copied + (std::chrono::steady_clock::now() - start);
+    boost::asio::post(io_, [this, took] { last_kv_write_duration_ = took; });
+  });
 }
 
 }  // namespace paxoskv::site

@@ -8,6 +8,7 @@
 
 #include "net/udp_transport.hpp"
 #include "paxoskv/replica.hpp"
+#include "site/background_task.hpp"
 #include "site/client_service.hpp"
 #include "site/fault_injection.hpp"
 #include "site/metrics.hpp"
@@ -62,6 +63,7 @@ class Site {
   void send(const Envelope& envelope);
   void persist(const Ready& ready);
   void compact(const Compaction& compaction);
+  void start_snapshot(std::shared_ptr<const SnapshotSource> source);
   void deliver_to_self(Message message);
   void step_self_messages();
   void sync_log();
@@ -78,6 +80,8 @@ class Site {
   Replica replica_;
   net::UdpTransport transport_;
   ClientService clients_;
+  BackgroundTask snapshot_task_{io_};
+  BackgroundTask kv_task_{io_};
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer kv_timer_;
   boost::asio::steady_timer log_sync_timer_;

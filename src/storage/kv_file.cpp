@@ -3,8 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
+#include "core/json_text.hpp"
 #include "storage/posix_file.hpp"
 
 namespace paxoskv::storage {
@@ -12,17 +11,19 @@ namespace paxoskv::storage {
 namespace {
 
 // Serialized entry by entry, in key order: building a json::object of a large map first costs
-// several times more, and this runs on the site's only thread.
-std::string kv_json(const KvMap& kv) {
-  std::string content = "{";
-  bool first = true;
-  for (const auto* entry : sorted_kv(kv)) {
-    const auto& [key, value] = *entry;
-    if (!first) content += ',';
-    first = false;
-    content += boost::json::serialize(boost::json::string_view(key.data(), key.size()));
+// several times more.
+std::string kv_json(const KvCopy& kv) {
+  std::vector<KvCopy::Entry> entries = kv.sorted();
+  std::size_t text = 0;
+  for (const auto& [key, value] : entries) text += key.size() + value.size();
+  std::string content;
+  content.reserve(text + 6 * entries.size() + 3);
+  content += '{';
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) content += ',';
+    json_text::append_string(content, entries[i].first);
     content += ':';
-    content += boost::json::serialize(boost::json::string_view(value.data(), value.size()));
+    json_text::append_string(content, entries[i].second);
   }
   content += "}\n";
   return content;
@@ -31,6 +32,11 @@ std::string kv_json(const KvMap& kv) {
 }  // namespace
 
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
+                   bool durable) {
+  write_kv_file(dir, site, KvCopy(kv), durable);
+}
+
+void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvCopy& kv,
                    bool durable) {
   std::string content = kv_json(kv);
   posix::make_dirs(dir);

@@ -12,6 +12,8 @@ namespace paxoskv::storage {
 // `durable` the temp file and the directory are fsynced around the rename (shutdown); without
 // it (the periodic rewrites of a running site) the rename alone keeps the file whole, and a
 // file lost to a power failure is rewritten from the log at the next start.
+void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvCopy& kv,
+                   bool durable = true);
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
                    bool durable = true);
 

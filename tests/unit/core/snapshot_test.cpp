@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <functional>
 
 #include "core/kv_store.hpp"
 #include "core/learner.hpp"
@@ -74,7 +75,7 @@ BOOST_AUTO_TEST_CASE(kv_store_round_trip_keeps_tag_and_dedup_semantics) {
   kv.apply(test::put("d", "x", 1, 2));
   kv.apply(Command{Op::del, "d", "", RequestId{1, 3}});
   kv.apply(Command{Op::tag, "a", "t", RequestId{2, 1}});  // refused: a was set
-  Snapshot s = kv.snapshot(4, genesis_hash);
+  SnapshotSource s = kv.snapshot(4, genesis_hash);
   BOOST_TEST(s.deleted == std::vector<std::string>{"d"});
 
   KvStore restored;
@@ -92,6 +93,29 @@ BOOST_AUTO_TEST_CASE(kv_store_round_trip_keeps_tag_and_dedup_semantics) {
   BOOST_TEST(again.reason == "key exists");
   BOOST_TEST(!restored.get("zz"));
   BOOST_TEST(restored.apply(test::put("a", "1", 1, 3)).duplicate);
+}
+
+// The image of a copied-out state is the one serialized form: keys in order whatever order the
+// map holds them in, escapes as the decoder reads them, and the same bytes as the image of the
+// decoded snapshot.
+BOOST_AUTO_TEST_CASE(an_unsorted_source_gives_the_canonical_image) {
+  KvStore kv;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string key = "k" + std::to_string((i * 7919) % 1000);
+    kv.apply(test::put(key, "v\"\\\n\x01" + std::to_string(i), 1, ++seq));
+  }
+  for (int i = 0; i < 300; i += 3)
+    kv.apply(Command{Op::del, "k" + std::to_string((i * 7919) % 1000), "", RequestId{1, ++seq}});
+  for (std::uint64_t c = 9; c >= 2; --c) kv.apply(test::put("c" + std::to_string(c), "x", c, 1));
+  auto image = make_snapshot_image(kv.snapshot(seq, genesis_hash));
+  Snapshot decoded_back = decoded(image->bytes);
+  BOOST_TEST(decoded_back.kv.size() == kv.map().size());
+  BOOST_TEST(decoded_back.deleted.size() == 100u);
+  BOOST_TEST(decoded_back.clients.size() == 9u);
+  BOOST_TEST(make_snapshot_image(decoded_back)->bytes == image->bytes);
+  BOOST_TEST((image->digest == sha256(image->bytes)));
+  for (const auto& [key, value] : decoded_back.kv) BOOST_TEST(kv.map().at(key) == value);
 }
 
 // Lookups go through a hashed index of the map: a restore must rebuild it, into a store that
@@ -178,6 +202,95 @@ BOOST_AUTO_TEST_CASE(replicas_compact_every_n_slots_and_keep_a_tail) {
   BOOST_TEST(net.compactions >= 9u);
 }
 
+// The core only asks for a snapshot (Ready::snapshot); the log under it is compacted once the
+// driver reports the file written, and no second snapshot is asked for before that.
+BOOST_AUTO_TEST_CASE(the_log_is_compacted_only_once_the_snapshot_is_written) {
+  ReplicaOptions options;
+  options.snapshot_every = 10;
+  options.log_tail = 3;
+  test::TestNetwork net(1, 0, options);
+  net.held_snapshots[0];
+  net.run_for(1500);
+  for (std::uint64_t i = 1; i <= 35; ++i) {
+    net.replicas[0].submit(test::put("k" + std::to_string(i % 4), std::to_string(i), 5, i),
+                           net.now);
+    if (i % 5 == 0) net.run_for(20);
+  }
+  net.run_for(200);
+  const Replica& r = net.replicas[0];
+  BOOST_REQUIRE_EQUAL(net.held_snapshots[0].size(), 1u);
+  const Slot base = net.held_snapshots[0][0]->base;
+  BOOST_TEST(base >= 10u);
+  BOOST_TEST(r.status().decided_end >= base + 20);
+  BOOST_TEST(r.status().compacted_end == 0u);
+  BOOST_TEST(r.log_start() == 0u);
+  BOOST_TEST(net.compactions == 0u);
+
+  net.replicas[0].snapshot_written(make_snapshot_image(*net.held_snapshots[0][0]), net.now);
+  net.run_for(20);
+  BOOST_TEST(r.status().compacted_end == base);
+  BOOST_TEST(r.log_start() == base - 3);
+  BOOST_TEST(r.snapshot()->base == base);
+  BOOST_TEST(net.compactions == 1u);
+  // Far enough past that snapshot: the next one is asked for.
+  BOOST_REQUIRE_EQUAL(net.held_snapshots[0].size(), 2u);
+  BOOST_TEST(net.held_snapshots[0][1]->base >= base + 10);
+}
+
+// Three sites that compact every 20 slots keeping 5, a leader elected, and one follower that a
+// test may cut off.
+struct LaggingFollower {
+  LaggingFollower() : net(3, 0, options()) {
+    net.run_for(1500);
+    leader = *net.leader();
+    lagging = (leader + 1) % 3;
+  }
+  static ReplicaOptions options() {
+    ReplicaOptions o;
+    o.snapshot_every = 20;
+    o.log_tail = 5;
+    return o;
+  }
+  test::TestNetwork net;
+  SiteId leader = 0;
+  SiteId lagging = 0;
+  std::function<bool(const Envelope&)> cut = [this](const Envelope& e) {
+    return e.to == lagging || e.message.from == lagging;
+  };
+};
+
+// A site's own snapshot still being written when a newer one arrives from a peer and is
+// installed: reporting the older one afterwards must not move the log back under it.
+BOOST_FIXTURE_TEST_CASE(a_snapshot_written_after_a_newer_install_is_ignored, LaggingFollower) {
+  net.held_snapshots[lagging];
+  std::uint64_t seq = 0;
+  auto write = [&](int n) {
+    for (int i = 0; i < n; ++i, ++seq)
+      net.replicas[leader].submit(test::put("k" + std::to_string(seq % 9), "v", 5, seq + 1),
+                                  net.now);
+  };
+  write(25);
+  net.run_for(300);
+  BOOST_REQUIRE_EQUAL(net.held_snapshots[lagging].size(), 1u);
+  const Slot own_base = net.held_snapshots[lagging][0]->base;
+  write(80);
+  net.run_for(1000, cut);
+  net.run_for(2000);
+  const Replica& r = net.replicas[lagging];
+  BOOST_REQUIRE(r.status().snapshots_installed >= 1u);
+  const Slot installed = r.status().compacted_end;
+  BOOST_TEST(installed > own_base);
+  const std::size_t compactions = net.compactions;
+  net.replicas[lagging].snapshot_written(make_snapshot_image(*net.held_snapshots[lagging][0]),
+                                         net.now);
+  net.run_for(20);
+  BOOST_TEST(r.status().compacted_end == installed);
+  BOOST_TEST(r.snapshot()->base == installed);
+  BOOST_TEST(r.status().snapshots_taken == 0u);
+  BOOST_TEST(net.compactions == compactions);
+  BOOST_TEST((r.kv() == net.replicas[leader].kv()));
+}
+
 BOOST_AUTO_TEST_CASE(restore_from_snapshot_and_log_suffix) {
   ReplicaOptions options;
   options.snapshot_every = 10;
@@ -204,15 +317,8 @@ BOOST_AUTO_TEST_CASE(restore_from_snapshot_and_log_suffix) {
   BOOST_TEST(ready.completions[0].ok);
 }
 
-BOOST_AUTO_TEST_CASE(a_site_behind_the_compaction_point_gets_the_snapshot_in_pieces) {
-  ReplicaOptions options;
-  options.snapshot_every = 20;
-  options.log_tail = 5;
-  test::TestNetwork net(3, 0, options);
-  net.run_for(1500);
-  SiteId leader = *net.leader();
-  SiteId lagging = (leader + 1) % 3;
-  auto cut = [&](const Envelope& e) { return e.to == lagging || e.message.from == lagging; };
+BOOST_FIXTURE_TEST_CASE(a_site_behind_the_compaction_point_gets_the_snapshot_in_pieces,
+                        LaggingFollower) {
   // About 150 KB of state: several pieces of limits::snapshot_chunk_bytes.
   for (std::uint64_t i = 1; i <= 80; ++i)
     net.replicas[leader].submit(
@@ -240,15 +346,8 @@ BOOST_AUTO_TEST_CASE(a_site_behind_the_compaction_point_gets_the_snapshot_in_pie
   BOOST_TEST((r.head() == net.replicas[leader].head()));
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_snapshot_restarts_the_transfer_and_a_corrupt_one_is_refused) {
-  ReplicaOptions options;
-  options.snapshot_every = 20;
-  options.log_tail = 5;
-  test::TestNetwork net(3, 0, options);
-  net.run_for(1500);
-  SiteId leader = *net.leader();
-  SiteId lagging = (leader + 1) % 3;
-  auto cut = [&](const Envelope& e) { return e.to == lagging || e.message.from == lagging; };
+BOOST_FIXTURE_TEST_CASE(a_changed_snapshot_restarts_the_transfer_and_a_corrupt_one_is_refused,
+                        LaggingFollower) {
   for (std::uint64_t i = 1; i <= 30; ++i)
     net.replicas[leader].submit(
         test::put("k" + std::to_string(i % 40), std::string(4000, 'a' + i % 26), 5, i), net.now);
