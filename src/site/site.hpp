@@ -67,6 +67,7 @@ class Site {
   void deliver_to_self(Message message);
   void step_self_messages();
   void sync_log();
+  void sync_log_in_background();
   void schedule_log_sync();
   void schedule_kv_write();
   void write_kv(bool durable);
@@ -82,6 +83,7 @@ class Site {
   ClientService clients_;
   BackgroundTask snapshot_task_{io_};
   BackgroundTask kv_task_{io_};
+  BackgroundTask log_sync_task_{io_};
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer kv_timer_;
   boost::asio::steady_timer log_sync_timer_;
@@ -89,7 +91,7 @@ class Site {
   std::chrono::steady_clock::duration last_kv_write_duration_{};
   // Messages to this site, stepped together by one posted handler with one flush (one fsync).
   std::vector<Message> self_inbox_;
-  // Log entries appended but not yet fsynced (see persist()).
+  // Log entries appended and no fsync started since (see persist()).
   bool log_unsynced_ = false;
   bool log_sync_scheduled_ = false;
   bool stopped_ = false;

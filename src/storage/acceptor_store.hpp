@@ -25,7 +25,7 @@ namespace paxoskv::storage {
 class AcceptorStore {
  public:
   // Dead records tolerated before a rewrite. A rewrite costs two fsyncs and a rename; under
-  // load every record dies within one log sync (about 20 ms), so a small slack would rewrite
+  // load every record dies within one log sync (about 100 ms), so a small slack would rewrite
   // the file dozens of times a second.
   static constexpr std::size_t kDefaultCompactSlack = 8192;
   // Spaces kept written ahead of the appends (see JsonArrayFile::open): the fdatasync before
