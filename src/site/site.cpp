@@ -320,7 +320,7 @@ void Site::sync_log_in_background() {
     const auto took = std::chrono::steady_clock::now() - start;
     boost::asio::post(io_, [this, synced_end, took] {
       metrics_.observe_fsync(SyncedFile::log, took);
-      acceptor_store_.forget_below(synced_end);
+      if (!stopped_) acceptor_store_.forget_below(synced_end);  // stop() wrote the files last
     });
   });
 }
