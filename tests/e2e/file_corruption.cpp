@@ -37,14 +37,6 @@ bool says_one_of(const std::string& text, const std::string& alternatives) {
   }
 }
 
-// The file without the spaces the acceptor state keeps written ahead of its appends: the
-// document, where a crash tears and a disk damages what matters.
-std::string read_document(const fs::path& path) {
-  std::string text = read_file(path);
-  text.erase(text.find_last_not_of(' ') + 1);
-  return text;
-}
-
 std::string cut_tail(const fs::path& path, std::size_t bytes) {
   std::string text = read_document(path);
   BOOST_TEST_REQUIRE(text.size() > bytes);

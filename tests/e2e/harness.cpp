@@ -133,6 +133,12 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
+std::string read_document(const fs::path& path) {
+  std::string text = read_file(path);
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
+}
+
 void write_file(const fs::path& path, std::string_view contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));

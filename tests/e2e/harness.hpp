@@ -55,6 +55,9 @@ class TempDir {
 };
 
 std::string read_file(const std::filesystem::path& path);
+// The file without the spaces SITE_state.json and SITE_log.json keep written ahead of their
+// appends: the document, where a crash tears and a disk damages what matters.
+std::string read_document(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, std::string_view contents);
 // The last `max_lines` lines of a text file ("" if absent).
 std::string tail_of_file(const std::filesystem::path& path, std::size_t max_lines);

@@ -110,7 +110,7 @@ struct LogFileLines {
 // entry per line, then the closing "]}".
 LogFileLines split_log_file(const fs::path& path) {
   LogFileLines out;
-  std::string text = read_file(path);
+  std::string text = read_document(path);
   BOOST_TEST_REQUIRE((!text.empty() && text.back() == '\n'), path << " does not end in newline");
   std::size_t start = 0;
   while (start < text.size()) {

@@ -148,10 +148,32 @@ BOOST_FIXTURE_TEST_CASE(bad_command_is_refused_naming_the_slot, LogFixture) {
   BOOST_TEST(contains(msg, "alpha_log.json: slot 1: unknown op 'frobnicate'"), msg);
 }
 
+// The log keeps spaces written ahead of its appends: an append overwrites them and leaves the
+// file's size alone, and the file stays one JSON document.
+BOOST_FIXTURE_TEST_CASE(appends_overwrite_the_padding_ahead_of_them, LogFixture) {
+  const std::vector<LogEntry> all = chain(8);
+  {
+    LogStore log(dir.path(), "alpha");
+    log.append(slice(all, 0, 4));
+    log.sync();
+  }
+  const auto size = std::filesystem::file_size(path);
+  BOOST_TEST(size >= LogStore::kReserveBytes);
+  BOOST_TEST(read_document(path).size() < size);
+  {
+    LogStore log(dir.path(), "alpha");
+    log.append(slice(all, 4, 8));
+    log.sync();
+  }
+  BOOST_TEST(std::filesystem::file_size(path) == size);
+  BOOST_TEST((load() == all));
+  BOOST_TEST(parse_file(path).at("entries").as_array().size() == 8u);
+}
+
 BOOST_FIXTURE_TEST_CASE(torn_last_entry_is_cut_and_the_log_continues, LogFixture) {
   const std::vector<LogEntry> all = chain(12);
   write_log(11);
-  const std::string full = read_text(path);
+  const std::string full = read_document(path);
   write_text(path, full.substr(0, full.size() - 40) + std::string(64, '\0'));
   {
     LogStore log(dir.path(), "alpha");
@@ -228,7 +250,7 @@ BOOST_FIXTURE_TEST_CASE(malformed_entry_is_a_break_without_hashes, LogFixture) {
 
 BOOST_FIXTURE_TEST_CASE(torn_tail_is_reported_and_left_in_place, LogFixture) {
   write_log(11);
-  const std::string full = read_text(path);
+  const std::string full = read_document(path);
   const std::string torn = full.substr(0, full.size() - 40);
   write_text(path, torn);
   LogFileCheck check = verify_log_file(dir.path(), "alpha");
