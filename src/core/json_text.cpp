@@ -45,6 +45,21 @@ void append_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+void append_string_object(
+    std::string& out, const std::vector<std::pair<std::string_view, std::string_view>>& entries) {
+  std::size_t text = 0;
+  for (const auto& [key, value] : entries) text += key.size() + value.size();
+  out.reserve(out.size() + text + 6 * entries.size() + 2);
+  out += '{';
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, entries[i].first);
+    out += ':';
+    append_string(out, entries[i].second);
+  }
+  out += '}';
+}
+
 void append_u64(std::string& out, std::uint64_t n) {
   char digits[20];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "paxoskv/ballot.hpp"
 #include "paxoskv/command.hpp"
@@ -19,6 +21,9 @@ namespace paxoskv::json_text {
 // other byte as it is.
 void append_string(std::string& out, std::string_view text);
 void append_u64(std::string& out, std::uint64_t n);
+// {"k":"v",...}: string pairs in the order given (SITE.json, and a snapshot's "kv").
+void append_string_object(
+    std::string& out, const std::vector<std::pair<std::string_view, std::string_view>>& entries);
 // [round,site]
 void append_ballot(std::string& out, Ballot b);
 // "op":"put","key":…,"value":…,"client":…,"seq":… (only "op" for a no-op), without braces:

@@ -21,19 +21,10 @@ using KvViews = std::vector<KvCopy::Entry>;
 std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
                       const std::vector<std::string_view>& deleted,
                       const std::vector<ClientSnapshot>& clients) {
-  std::size_t text = 0;
-  for (const auto& [key, value] : kv) text += key.size() + value.size();
-  std::string out;
-  out.reserve(text + 8 * kv.size() + 256);
-  out +=
-      "{\"base\":" + std::to_string(base) + ",\"base_hash\":\"" + to_hex(base_hash) + "\",\"kv\":{";
-  for (std::size_t i = 0; i < kv.size(); ++i) {
-    if (i > 0) out += ',';
-    json_text::append_string(out, kv[i].first);
-    out += ':';
-    json_text::append_string(out, kv[i].second);
-  }
-  out += "},\"deleted\":[";
+  std::string out =
+      "{\"base\":" + std::to_string(base) + ",\"base_hash\":\"" + to_hex(base_hash) + "\",\"kv\":";
+  json_text::append_string_object(out, kv);
+  out += ",\"deleted\":[";
   for (std::size_t i = 0; i < deleted.size(); ++i) {
     if (i > 0) out += ',';
     json_text::append_string(out, deleted[i]);

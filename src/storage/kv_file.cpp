@@ -13,19 +13,9 @@ namespace {
 // Serialized entry by entry, in key order: building a json::object of a large map first costs
 // several times more.
 std::string kv_json(const KvCopy& kv) {
-  std::vector<KvCopy::Entry> entries = kv.sorted();
-  std::size_t text = 0;
-  for (const auto& [key, value] : entries) text += key.size() + value.size();
   std::string content;
-  content.reserve(text + 6 * entries.size() + 3);
-  content += '{';
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0) content += ',';
-    json_text::append_string(content, entries[i].first);
-    content += ':';
-    json_text::append_string(content, entries[i].second);
-  }
-  content += "}\n";
+  json_text::append_string_object(content, kv.sorted());
+  content += '\n';
   return content;
 }
 
