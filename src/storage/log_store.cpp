@@ -101,8 +101,8 @@ LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string
 
 LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
   const std::filesystem::path path = dir / (site + "_log.json");
-  ChainCheck check = verify_log_entries(
-      file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes));
+  ChainCheck check =
+      verify_log_entries(file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes));
   if (check.broken)
     refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
   loaded_ = std::move(check.entries);
