@@ -171,16 +171,7 @@ void check_header(const std::string& content, const std::string& header,
 ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
                                   const std::string& array_key, TailRule rule) {
   const std::string header = header_line(site, array_key);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) posix::throw_errno(path, "cannot open");
-  std::string content;
-  try {
-    content = posix::read_all(fd, path);
-  } catch (...) {
-    posix::close_fd(fd);
-    throw;
-  }
-  posix::close_fd(fd);
+  const std::string content = posix::read_file(path);
   check_header(content, header, path, site, array_key);
   Body body = parse_body(without_padding(content), header.size(), path, rule);
   return ArrayFileContents{std::move(body.elements), body.torn};
@@ -195,10 +186,12 @@ JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
       size_(other.size_),
       allocated_(other.allocated_),
       elements_(other.elements_),
-      repaired_(other.repaired_) {}
+      repaired_(other.repaired_),
+      staged_(std::exchange(other.staged_, false)) {}
 
 JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   if (this == &other) return *this;
+  drop_staged();
   posix::close_fd(fd_);
   path_ = std::move(other.path_);
   site_ = std::move(other.site_);
@@ -209,11 +202,24 @@ JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   allocated_ = other.allocated_;
   elements_ = other.elements_;
   repaired_ = other.repaired_;
+  staged_ = std::exchange(other.staged_, false);
   return *this;
 }
 
 JsonArrayFile::~JsonArrayFile() {
+  drop_staged();
   posix::close_fd(fd_);
+}
+
+std::filesystem::path JsonArrayFile::where() const {
+  return staged_ ? posix::temp_path(path_) : path_;
+}
+
+void JsonArrayFile::drop_staged() noexcept {
+  if (!staged_) return;
+  std::error_code ignored;  // a leftover temp file is only clutter: the next stage truncates it
+  std::filesystem::remove(posix::temp_path(path_), ignored);
+  staged_ = false;
 }
 
 std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
@@ -298,17 +304,17 @@ void JsonArrayFile::write_tail(std::string_view bytes) {
     // append + fsync on this machine's disk). Written before the elements: a crash between
     // the two leaves the document whole.
     const std::uint64_t grown = end + reserve_;
-    posix::write_all_at(fd_, path_, std::string(grown - allocated_, ' '), allocated_);
+    posix::write_all_at(fd_, where(), std::string(grown - allocated_, ' '), allocated_);
     allocated_ = grown;
   }
   // Over the old closing brackets: only the end of the file is touched, whatever its size.
-  posix::write_all_at(fd_, path_, bytes, at);
+  posix::write_all_at(fd_, where(), bytes, at);
   size_ = end;
   allocated_ = std::max(allocated_, size_);
 }
 
 void JsonArrayFile::sync() {
-  posix::sync_data(fd_, path_);
+  posix::sync_data(fd_, where());
 }
 
 void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
@@ -319,8 +325,18 @@ void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
 }
 
 void JsonArrayFile::rewrite_text(const std::vector<std::string>& elements) {
-  assert(fd_ >= 0);
-  std::string content = header_line(site_, array_key_);
+  assert(fd_ >= 0 && !staged_);
+  JsonArrayFile staged = stage_text(path_, site_, array_key_, elements, reserve_);
+  staged.put_in_place();
+  *this = std::move(staged);
+}
+
+JsonArrayFile JsonArrayFile::stage_text(const std::filesystem::path& path, const std::string& site,
+                                        const std::string& array_key,
+                                        const std::vector<std::string>& elements,
+                                        std::size_t reserve, std::string_view copied) {
+  std::string content = header_line(site, array_key);
+  std::size_t count = elements.size();
   for (std::size_t i = 0; i < elements.size(); ++i) {
     // serialize() and the text writers escape control characters: one element, one line.
     assert(elements[i].find('\n') == std::string::npos && elements[i].front() == '{');
@@ -328,12 +344,51 @@ void JsonArrayFile::rewrite_text(const std::vector<std::string>& elements) {
     content += elements[i];
     content += '\n';
   }
+  for (std::size_t pos = 0; pos < copied.size();) {
+    const std::size_t end = copied.find('\n', pos) + 1;
+    assert(end != 0 && copied[pos] == '{');
+    if (count++ != 0) content += ',';
+    content.append(copied.substr(pos, end - pos));
+    pos = end;
+  }
   content += kClosing;
-  int fd = posix::replace_atomically(path_, content, true);
-  posix::close_fd(std::exchange(fd_, fd));
-  size_ = content.size();
-  allocated_ = size_;
-  elements_ = elements.size();
+  const std::size_t size = content.size();
+  content.append(reserve, ' ');  // the padding appends overwrite (see write_tail)
+  JsonArrayFile staged;
+  staged.fd_ = posix::write_temp_file(path, content);
+  staged.staged_ = true;
+  staged.path_ = path;
+  staged.site_ = site;
+  staged.array_key_ = array_key;
+  staged.reserve_ = reserve;
+  staged.size_ = size;
+  staged.allocated_ = content.size();
+  staged.elements_ = count;
+  return staged;
+}
+
+std::string JsonArrayFile::read_element_lines(const std::filesystem::path& path, std::size_t first,
+                                              std::size_t last) {
+  const std::string content = posix::read_file(path);
+  std::string lines;
+  std::size_t pos = content.find('\n') + 1;  // after the header
+  for (std::size_t i = 0; i < last; ++i) {
+    const std::size_t end = content.find('\n', pos);
+    if (pos == 0 || end == std::string::npos || content[pos] == ']')
+      refuse_corrupt(path, "has fewer than " + std::to_string(last) + " elements");
+    if (i >= first) {
+      const std::size_t from = content[pos] == ',' ? pos + 1 : pos;
+      lines.append(content, from, end + 1 - from);
+    }
+    pos = end + 1;
+  }
+  return lines;
+}
+
+void JsonArrayFile::put_in_place() {
+  assert(staged_);
+  posix::rename_temp_file(path_);
+  staged_ = false;
 }
 
 }  // namespace paxoskv::storage

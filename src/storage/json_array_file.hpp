@@ -56,12 +56,33 @@ class JsonArrayFile {
   // The same for elements already in JSON text, as append_text takes them.
   void rewrite_text(const std::vector<std::string>& elements);
 
+  // rewrite_text in two steps, so that the writing and its fsync can leave the owner's thread.
+  // stage_text builds the replacement of the file at `path` in a temp file beside it, written
+  // and fsynced with its padding, and returns it open; it touches no JsonArrayFile, so it may
+  // run on another thread while the owner keeps appending to the old file. The owner may then
+  // append to the staged file and sync it, and calls put_in_place to rename it over the old
+  // one. A staged file dropped before that removes its temp file.
+  // `copied` (from read_element_lines) follows `elements`.
+  static JsonArrayFile stage_text(const std::filesystem::path& path, const std::string& site,
+                                  const std::string& array_key,
+                                  const std::vector<std::string>& elements, std::size_t reserve = 0,
+                                  std::string_view copied = {});
+  void put_in_place();
+  // Elements [first, last) of the file at `path` as stored, one line each, without the comma
+  // that leads all but a file's first element. Read through a descriptor of its own, so it may
+  // run on another thread while the owner appends: an append never rewrites an element line.
+  // Throws StorageError if the file has fewer elements.
+  static std::string read_element_lines(const std::filesystem::path& path, std::size_t first,
+                                        std::size_t last);
+
   const std::filesystem::path& path() const { return path_; }
   // True when open() cut a torn tail off (and restored the closing brackets).
   bool repaired() const { return repaired_; }
 
  private:
   void write_tail(std::string_view bytes);  // over the closing brackets, which `bytes` ends in
+  void drop_staged() noexcept;              // removes the temp file of a staged file
+  std::filesystem::path where() const;      // the file fd_ is open on, for messages
 
   std::filesystem::path path_;
   std::string site_;
@@ -72,6 +93,7 @@ class JsonArrayFile {
   std::uint64_t allocated_ = 0;  // bytes in the file: the document, then spaces
   std::size_t elements_ = 0;     // so the first element gets no leading comma
   bool repaired_ = false;
+  bool staged_ = false;  // the file is still path_'s temp file (stage_text)
 };
 
 // What a JSON array file holds, read without changing it (for tools such as paxoskv-verify).

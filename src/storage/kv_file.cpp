@@ -35,12 +35,11 @@ void write_kv_file(const std::filesystem::path& dir, const std::string& site, co
     posix::replace_atomically(path, content, false);
     return;
   }
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
+  const std::filesystem::path tmp = posix::temp_path(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) posix::throw_errno(tmp, "cannot create");
   try {
-    posix::write_all_at(fd, tmp, content, 0);
+    posix::write_in_steps(fd, tmp, content);
   } catch (...) {
     ::close(fd);
     throw;

@@ -1,6 +1,7 @@
 #include "storage/log_store.hpp"
 
 #include <cassert>
+#include <span>
 #include <utility>
 
 #include "core/json_form.hpp"
@@ -99,8 +100,13 @@ LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string
   return out;
 }
 
-LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) {
-  const std::filesystem::path path = dir / (site + "_log.json");
+std::filesystem::path LogStore::log_path(const std::filesystem::path& dir,
+                                         const std::string& site) {
+  return dir / (site + "_log.json");
+}
+
+LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) : site_(site) {
+  const std::filesystem::path path = log_path(dir, site);
   ChainCheck check =
       verify_log_entries(file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes));
   if (check.broken)
@@ -116,18 +122,30 @@ std::vector<LogEntry> LogStore::take_loaded() {
   return std::exchange(loaded_, {});
 }
 
-void LogStore::append(const std::vector<LogEntry>& entries) {
+namespace {
+
+// The elements for `entries`, which must continue a log whose next slot is `next` and whose
+// last hash is `previous` (updated to the last entry's).
+std::vector<std::string> continuing_texts(std::span<const LogEntry> entries, Slot next,
+                                          Hash& previous) {
   std::vector<std::string> elements;
-  elements.reserve(entries.size());
-  Hash previous = last_hash_;
+  elements.reserve(entries.size() + 1);
   for (const LogEntry& e : entries) {
     // A gap or a broken chain here would make the file refuse to load at the next start.
-    assert(e.slot == end_ + elements.size());
+    assert(e.slot == next + elements.size());
     assert(e.hash == chain_hash(e.slot, e.command, previous));
+    (void)next;
     previous = e.hash;
     elements.push_back(entry_text(e));
   }
-  file_.append_text(elements);
+  return elements;
+}
+
+}  // namespace
+
+void LogStore::append(const std::vector<LogEntry>& entries) {
+  Hash previous = last_hash_;
+  file_.append_text(continuing_texts(entries, end_, previous));
   end_ += entries.size();
   last_hash_ = previous;
 }
@@ -137,21 +155,75 @@ void LogStore::sync() {
 }
 
 void LogStore::rewrite(Slot start, const Hash& start_hash, const std::vector<LogEntry>& entries) {
-  std::vector<std::string> elements;
-  elements.reserve(entries.size() + 1);
-  if (start > 0) elements.push_back(json::serialize(start_element(start, start_hash)));
-  Hash previous = start_hash;
-  for (const LogEntry& e : entries) {
-    assert(e.slot == start + elements.size() - (start > 0 ? 1 : 0));
-    assert(e.hash == chain_hash(e.slot, e.command, previous));
-    previous = e.hash;
-    elements.push_back(entry_text(e));
+  assert(start + entries.size() >= end_ || start > end_);  // keeps every entry it holds
+  StagedRewrite staged;
+  staged.start = start;
+  staged.start_hash = start_hash;
+  staged.end = start + entries.size();
+  staged.last_hash = start_hash;
+  std::vector<std::string> elements = continuing_texts(entries, start, staged.last_hash);
+  if (start > 0)
+    elements.insert(elements.begin(), json::serialize(start_element(start, start_hash)));
+  staged.file = JsonArrayFile::stage_text(file_.path(), site_, "entries", elements, kReserveBytes);
+  install_rewrite(std::move(staged), entries);
+}
+
+LogStore::StagedRewrite LogStore::stage_rewrite(const std::filesystem::path& dir,
+                                                const std::string& site, Slot file_start,
+                                                Slot start, const Hash& start_hash, Slot end) {
+  assert(file_start <= start && start <= end);
+  const std::filesystem::path path = log_path(dir, site);
+  // Element i of the file is slot file_start + i, after the start element if there is one.
+  const std::size_t first = (file_start > 0 ? 1 : 0) + (start - file_start);
+  std::string copied = JsonArrayFile::read_element_lines(path, first, first + (end - start));
+  // Checked here, off the owner's thread, rather than found broken at the next start. A log
+  // that starts at slot 0 has no start element (see rewrite).
+  std::vector<json::object> elements;
+  std::vector<std::string> head;
+  if (start > 0) {
+    elements.push_back(start_element(start, start_hash));
+    head.push_back(json::serialize(elements.front()));
   }
-  file_.rewrite_text(elements);
-  start_ = start;
-  start_hash_ = start_hash;
-  end_ = start + entries.size();
-  last_hash_ = previous;
+  for (std::size_t pos = 0; pos < copied.size();) {
+    const std::size_t nl = copied.find('\n', pos);
+    boost::system::error_code ec;
+    json::value v = json::parse(std::string_view(copied).substr(pos, nl - pos), ec);
+    if (ec || !v.is_object())
+      refuse_corrupt(path, "slot " + std::to_string(start + elements.size() - head.size()) +
+                               ": not a JSON object");
+    elements.push_back(std::move(v.as_object()));
+    pos = nl + 1;
+  }
+  ChainCheck check = verify_log_entries(std::move(elements));
+  if (check.broken)
+    refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
+  StagedRewrite staged;
+  staged.start = start;
+  staged.start_hash = start_hash;
+  staged.end = end;
+  staged.last_hash = check.entries.empty() ? start_hash : check.entries.back().hash;
+  staged.file = JsonArrayFile::stage_text(path, site, "entries", head, kReserveBytes, copied);
+  return staged;
+}
+
+void LogStore::install_rewrite(StagedRewrite staged, std::span<const LogEntry> log) {
+  // What this store appended since the rewrite was staged goes to the new file too, durably:
+  // the old file's synced entries may already have let the acceptor forget their records.
+  assert(staged.end <= end_ || staged.start > end_);
+  const Slot end = std::max(end_, staged.end);
+  assert(log.size() >= end - staged.start);
+  const std::span<const LogEntry> since = log.subspan(staged.end - staged.start, end - staged.end);
+  if (!since.empty()) {
+    staged.file.append_text(continuing_texts(since, staged.end, staged.last_hash));
+    staged.file.sync();
+  }
+  assert(staged.last_hash == (end == end_ ? last_hash_ : staged.last_hash));
+  staged.file.put_in_place();
+  file_ = std::move(staged.file);
+  start_ = staged.start;
+  start_hash_ = staged.start_hash;
+  end_ = end;
+  last_hash_ = staged.last_hash;
 }
 
 }  // namespace paxoskv::storage

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ class LogStore {
   // lengthened the 64-client p99.9 (bursts of spaces for the disk to write).
   static constexpr std::size_t kReserveBytes = 256 * 1024;
 
+  static std::filesystem::path log_path(const std::filesystem::path& dir, const std::string& site);
+
   // Opens or creates the file; repairs a torn tail; verifies that slots are contiguous from 0
   // and that every hash matches the chain; throws StorageError naming the file and the slot.
   LogStore(const std::filesystem::path& dir, const std::string& site);
@@ -84,7 +87,29 @@ class LogStore {
   // True when opening cut off a torn last write.
   bool repaired() const { return file_.repaired(); }
 
+  // Compaction in two steps, so that the site's thread does not wait for the disk (writing and
+  // fsyncing the new log there held it for 50-70 ms at 256 clients). stage_rewrite copies
+  // slots [start, end) of the log file (whose first slot is `file_start`) into a new file
+  // beside it, checks their chain, and fsyncs it; it touches no LogStore and reads the file
+  // through a descriptor of its own, so it may run on another thread while the owner goes on
+  // appending. install_rewrite, on the owner's thread, appends to the new file the entries
+  // appended since (taken from `log`, the owner's entries from the staged start on), fsyncs
+  // them, and renames the new file over the old: the whole log is then durable. Until then a
+  // crash leaves the old file, which holds everything. A StagedRewrite dropped uninstalled
+  // removes its file.
+  struct StagedRewrite {
+    JsonArrayFile file;
+    Slot start = 0;
+    Hash start_hash = genesis_hash;
+    Slot end = 0;
+    Hash last_hash = genesis_hash;
+  };
+  static StagedRewrite stage_rewrite(const std::filesystem::path& dir, const std::string& site,
+                                     Slot file_start, Slot start, const Hash& start_hash, Slot end);
+  void install_rewrite(StagedRewrite staged, std::span<const LogEntry> log);
+
  private:
+  std::string site_;
   JsonArrayFile file_;
   std::vector<LogEntry> loaded_;
   Slot start_ = 0;

@@ -48,6 +48,20 @@ std::string read_all(int fd, const std::filesystem::path& path) {
   return out;
 }
 
+std::string read_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno(path, "cannot open");
+  std::string content;
+  try {
+    content = read_all(fd, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return content;
+}
+
 void sync_fd(int fd, const std::filesystem::path& path) {
   assert(fd >= 0);
   if (::fsync(fd) != 0) throw_errno(path, "cannot fsync");
@@ -91,17 +105,49 @@ void make_dirs(const std::filesystem::path& dir) {
   for (const std::filesystem::path& d : missing) sync_dir(d.parent_path());
 }
 
-int replace_atomically(const std::filesystem::path& path, std::string_view content,
-                       bool keep_open) {
+std::filesystem::path temp_path(const std::filesystem::path& path) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
+  return tmp;
+}
+
+void write_in_steps(int fd, const std::filesystem::path& path, std::string_view data) {
+  constexpr std::size_t kStep = 1 << 20;
+  std::uint64_t offset = 0;
+  while (data.size() > kStep) {
+    write_all_at(fd, path, data.substr(0, kStep), offset);
+    sync_data(fd, path);
+    data.remove_prefix(kStep);
+    offset += kStep;
+  }
+  write_all_at(fd, path, data, offset);
+}
+
+int write_temp_file(const std::filesystem::path& path, std::string_view content) {
+  const std::filesystem::path tmp = temp_path(path);
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw_errno(tmp, "cannot create");
   try {
-    write_all_at(fd, tmp, content, 0);
+    write_in_steps(fd, tmp, content);
     sync_fd(fd, tmp);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno(path, "cannot rename temp file");
-    sync_dir(path.parent_path());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  return fd;
+}
+
+void rename_temp_file(const std::filesystem::path& path) {
+  if (::rename(temp_path(path).c_str(), path.c_str()) != 0)
+    throw_errno(path, "cannot rename temp file");
+  sync_dir(path.parent_path());
+}
+
+int replace_atomically(const std::filesystem::path& path, std::string_view content,
+                       bool keep_open) {
+  int fd = write_temp_file(path, content);
+  try {
+    rename_temp_file(path);
   } catch (...) {
     ::close(fd);
     throw;

@@ -42,7 +42,7 @@ std::shared_ptr<const SnapshotImage> read_snapshot_file(const std::filesystem::p
 void reconcile_log_with_snapshot(LogStore& store, std::vector<LogEntry>& log,
                                  const SnapshotImage* snapshot, const std::filesystem::path& dir,
                                  const std::string& site) {
-  const std::filesystem::path log_path = dir / (site + "_log.json");
+  const std::filesystem::path log_path = LogStore::log_path(dir, site);
   if (snapshot == nullptr) {
     if (store.start() != 0)
       refuse_corrupt(log_path, "starts at slot " + std::to_string(store.start()) + " but " +

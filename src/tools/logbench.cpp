@@ -127,7 +127,7 @@ struct Subject {
 };
 
 void fill(Subject& s, const std::filesystem::path& dir, Slot slots) {
-  std::filesystem::remove(dir / (s.site + "_log.json"));
+  std::filesystem::remove(paxoskv::storage::LogStore::log_path(dir, s.site));
   s.log = std::make_unique<LogStore>(dir, s.site);
   for (Slot done = 0; done < slots;) {
     std::vector<LogEntry> batch;
@@ -228,7 +228,7 @@ int run(const Options& o) {
   std::fflush(stdout);
   for (Subject& s : subjects) {
     s.log.reset();
-    std::filesystem::remove(o.dir / (s.site + "_log.json"));
+    std::filesystem::remove(paxoskv::storage::LogStore::log_path(o.dir, s.site));
   }
   return 0;
 }

@@ -117,10 +117,10 @@ BOOST_FIXTURE_TEST_CASE(dead_records_are_compacted_and_the_live_state_kept, Stat
     store.record(s % 100 == 0 ? std::optional(Ballot{2 + s, 2}) : std::nullopt,
                  {accepted(s, {1 + s, 2}, "value " + std::to_string(s))});
   }
-  const auto size_before = std::filesystem::file_size(path);
+  const auto size_before = read_document(path).size();  // the padding after it aside
   store.forget_below(990);
   BOOST_TEST(records_in_file() == 11u);  // the promise and slots 990..999
-  BOOST_TEST(std::filesystem::file_size(path) * 50 < size_before);
+  BOOST_TEST(read_document(path).size() * 50 < size_before);
   BOOST_TEST(!std::filesystem::exists(path.string() + ".tmp"));
 
   const Ballot promised = store.promised();

@@ -187,6 +187,92 @@ BOOST_FIXTURE_TEST_CASE(torn_last_entry_is_cut_and_the_log_continues, LogFixture
   BOOST_TEST(parse_file(path).at("entries").as_array().size() == 12u);
 }
 
+// Compaction off the site's thread: the new file is staged while appends go on to the old one,
+// then installed with those appends; until then the old file is the log.
+BOOST_FIXTURE_TEST_CASE(staged_rewrite_takes_the_appends_made_meanwhile, LogFixture) {
+  const std::vector<LogEntry> all = chain(40);
+  LogStore log(dir.path(), "alpha");
+  log.append(slice(all, 0, 30));
+  LogStore::StagedRewrite staged =
+      LogStore::stage_rewrite(dir.path(), "alpha", 0, 20, all[19].hash, 30);
+  log.append(slice(all, 30, 36));             // decided while the new file was written
+  BOOST_TEST((load() == slice(all, 0, 36)));  // the old file, untouched, is still the log
+  log.install_rewrite(std::move(staged), slice(all, 20, 36));
+  BOOST_TEST(log.start() == 20u);
+  BOOST_TEST(log.end() == 36u);
+  BOOST_TEST(!std::filesystem::exists(path.string() + ".tmp"));
+  log.append(slice(all, 36, 40));
+  log.sync();
+  {
+    LogStore reopened(dir.path(), "alpha");
+    BOOST_TEST(reopened.start() == 20u);
+    BOOST_TEST((reopened.start_hash() == all[19].hash));
+    BOOST_TEST((reopened.take_loaded() == slice(all, 20, 40)));
+  }
+  // Again, from a file that itself starts above slot 0 (with a start element).
+  LogStore::StagedRewrite again =
+      LogStore::stage_rewrite(dir.path(), "alpha", 20, 33, all[32].hash, 40);
+  log.install_rewrite(std::move(again), slice(all, 33, 40));
+  log.sync();
+  LogStore reopened(dir.path(), "alpha");
+  BOOST_TEST(reopened.start() == 33u);
+  BOOST_TEST((reopened.take_loaded() == slice(all, 33, 40)));
+}
+
+// A snapshot below --log-tail keeps the log from slot 0: such a log has no start element, and
+// the next staging must not mistake one for slot 0.
+BOOST_FIXTURE_TEST_CASE(staging_a_log_that_still_starts_at_slot_0_twice, LogFixture) {
+  const std::vector<LogEntry> all = chain(10);
+  LogStore log(dir.path(), "alpha");
+  log.append(slice(all, 0, 6));
+  log.install_rewrite(LogStore::stage_rewrite(dir.path(), "alpha", 0, 0, genesis_hash, 6),
+                      slice(all, 0, 6));
+  log.append(slice(all, 6, 10));
+  log.install_rewrite(LogStore::stage_rewrite(dir.path(), "alpha", 0, 0, genesis_hash, 10),
+                      slice(all, 0, 10));
+  log.sync();
+  BOOST_TEST(!parse_file(path).at("entries").as_array().at(0).as_object().contains("start"));
+  BOOST_TEST((load() == all));
+}
+
+BOOST_FIXTURE_TEST_CASE(staging_refuses_an_altered_entry_naming_its_slot, LogFixture) {
+  const std::vector<LogEntry> all = chain(12);
+  write_log(12);
+  edit("value-7", "value-X");
+  const std::string msg = storage_error_of(
+      [&] { LogStore::stage_rewrite(dir.path(), "alpha", 0, 5, all[4].hash, 12); });
+  BOOST_TEST(contains(msg, "alpha_log.json: slot 7: hash does not match"), msg);
+  BOOST_TEST(!std::filesystem::exists(path.string() + ".tmp"));
+}
+
+BOOST_FIXTURE_TEST_CASE(staged_rewrite_dropped_uninstalled_leaves_the_old_log, LogFixture) {
+  const std::vector<LogEntry> all = chain(12);
+  {
+    LogStore log(dir.path(), "alpha");
+    log.append(slice(all, 0, 10));
+    {
+      LogStore::StagedRewrite staged =
+          LogStore::stage_rewrite(dir.path(), "alpha", 0, 5, all[4].hash, 10);
+      BOOST_TEST(std::filesystem::exists(path.string() + ".tmp"));
+    }  // the site stopped before installing it
+    BOOST_TEST(!std::filesystem::exists(path.string() + ".tmp"));
+    log.append(slice(all, 10, 12));
+    log.sync();
+  }
+  BOOST_TEST((load() == all));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_crash_before_the_install_leaves_the_old_log_whole, LogFixture) {
+  const std::vector<LogEntry> all = chain(12);
+  LogStore log(dir.path(), "alpha");
+  log.append(slice(all, 0, 12));
+  log.sync();
+  LogStore::StagedRewrite staged =
+      LogStore::stage_rewrite(dir.path(), "alpha", 0, 8, all[7].hash, 12);
+  // A restart now (the staged file still beside the log) reads the old log.
+  BOOST_TEST((load() == all));
+}
+
 BOOST_FIXTURE_TEST_CASE(log_of_another_site_is_refused, LogFixture) {
   write_log(2);
   std::filesystem::rename(path, dir.path() / "beta_log.json");
