@@ -63,6 +63,7 @@ class Site {
   void send(const Envelope& envelope);
   void persist(const Ready& ready);
   void compact(const Compaction& compaction);
+  void install_log_rewrite();
   void start_snapshot(std::shared_ptr<const SnapshotSource> source);
   void deliver_to_self(Message message);
   void step_self_messages();
@@ -81,6 +82,11 @@ class Site {
   Replica replica_;
   net::UdpTransport transport_;
   ClientService clients_;
+  // A compacted log written by snapshot_task_ and not yet in place (see compact()); declared
+  // before the task, so that the task's thread is joined before it goes.
+  std::optional<storage::LogStore::StagedRewrite> staged_log_;
+  bool log_rewrite_pending_ = false;
+  std::uint64_t log_rewrites_ = 0;  // rewrites started, to tell a report from its successor's
   BackgroundTask snapshot_task_{io_};
   BackgroundTask kv_task_{io_};
   BackgroundTask log_sync_task_{io_};

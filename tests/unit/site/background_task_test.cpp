@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 #include <future>
 #include <stdexcept>
+#include <vector>
 
 #include "site/background_task.hpp"
 
@@ -9,7 +10,7 @@ using paxoskv::site::BackgroundTask;
 
 BOOST_AUTO_TEST_SUITE(background_task)
 
-BOOST_AUTO_TEST_CASE(work_runs_off_the_calling_thread_and_wait_joins_it) {
+BOOST_AUTO_TEST_CASE(work_runs_off_the_calling_thread_and_wait_waits_for_it) {
   boost::asio::io_context io;
   BackgroundTask task(io);
   BOOST_TEST(!task.busy());
@@ -31,6 +32,24 @@ BOOST_AUTO_TEST_CASE(work_runs_off_the_calling_thread_and_wait_joins_it) {
   task.start([&] { order = order * 10 + 2; });
   task.wait();
   BOOST_TEST(order == 12);
+}
+
+BOOST_AUTO_TEST_CASE(start_queues_behind_running_work_without_waiting_for_it) {
+  boost::asio::io_context io;
+  BackgroundTask task(io);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<int> ran;
+  task.start([&] {
+    released.wait();
+    ran.push_back(1);
+  });
+  task.start([&] { ran.push_back(2); });  // would never return if it waited for the first
+  BOOST_TEST(task.busy());
+  release.set_value();
+  task.wait();
+  BOOST_TEST(!task.busy());
+  BOOST_TEST((ran == std::vector<int>{1, 2}));
 }
 
 BOOST_AUTO_TEST_CASE(an_exception_comes_back_through_the_io_context) {
