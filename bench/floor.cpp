@@ -109,9 +109,11 @@ std::vector<double> udp_rtt(std::size_t samples) {
   return out;
 }
 
-// One sample is what a site does for a batch: append 4 KiB to a file it keeps open, then
-// fsync() it (posix::sync_fd, the call the acceptor state and the log use). Two things are kept
-// out of the samples, because neither is the cost of one fsync in this directory:
+// One sample is one durable 4 KiB write to a growing file: append 4 KiB to a file it keeps
+// open, then fsync() it. (A site does less per batch: it overwrites spaces written ahead of its
+// appends and fdatasyncs, which writes no allocation metadata; on this machine's disk that
+// cost 0.45-0.7 times this sample. See docs/PERFORMANCE.notes.md.) Two things are kept out of
+// the samples, because neither is the cost of one fsync in this directory:
 //  - the file's creation (its directory entry and first allocation): it is created, written
 //    and fsynced, with its directory, before the first sample, and 10 more samples warm up;
 //  - the dirty pages of other processes. An fsync on ext4 waits for the journal commit, and
