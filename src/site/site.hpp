@@ -94,6 +94,9 @@ class Site {
   boost::asio::steady_timer kv_timer_;
   boost::asio::steady_timer log_sync_timer_;
   bool kv_write_scheduled_ = false;
+  // The map changed since the last SITE.json copy was taken, the last time at last_kv_change_.
+  bool kv_dirty_ = false;
+  std::chrono::steady_clock::time_point last_kv_change_;
   std::chrono::steady_clock::duration last_kv_write_duration_{};
   // Messages to this site, stepped together by one posted handler with one flush (one fsync).
   std::vector<Message> self_inbox_;
