@@ -187,7 +187,8 @@ JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
       allocated_(other.allocated_),
       elements_(other.elements_),
       repaired_(other.repaired_),
-      staged_(std::exchange(other.staged_, false)) {}
+      staged_(std::exchange(other.staged_, false)),
+      temp_path_(std::move(other.temp_path_)) {}
 
 JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   if (this == &other) return *this;
@@ -203,6 +204,7 @@ JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   elements_ = other.elements_;
   repaired_ = other.repaired_;
   staged_ = std::exchange(other.staged_, false);
+  temp_path_ = std::move(other.temp_path_);
   return *this;
 }
 
@@ -211,14 +213,14 @@ JsonArrayFile::~JsonArrayFile() {
   posix::close_fd(fd_);
 }
 
-std::filesystem::path JsonArrayFile::where() const {
-  return staged_ ? posix::temp_path(path_) : path_;
+const std::filesystem::path& JsonArrayFile::where() const {
+  return staged_ ? temp_path_ : path_;
 }
 
 void JsonArrayFile::drop_staged() noexcept {
   if (!staged_) return;
   std::error_code ignored;  // a leftover temp file is only clutter: the next stage truncates it
-  std::filesystem::remove(posix::temp_path(path_), ignored);
+  std::filesystem::remove(temp_path_, ignored);
   staged_ = false;
 }
 
@@ -357,6 +359,7 @@ JsonArrayFile JsonArrayFile::stage_text(const std::filesystem::path& path, const
   JsonArrayFile staged;
   staged.fd_ = posix::write_temp_file(path, content);
   staged.staged_ = true;
+  staged.temp_path_ = posix::temp_path(path);
   staged.path_ = path;
   staged.site_ = site;
   staged.array_key_ = array_key;

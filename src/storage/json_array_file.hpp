@@ -80,9 +80,9 @@ class JsonArrayFile {
   bool repaired() const { return repaired_; }
 
  private:
-  void write_tail(std::string_view bytes);  // over the closing brackets, which `bytes` ends in
-  void drop_staged() noexcept;              // removes the temp file of a staged file
-  std::filesystem::path where() const;      // the file fd_ is open on, for messages
+  void write_tail(std::string_view bytes);     // over the closing brackets, which `bytes` ends in
+  void drop_staged() noexcept;                 // removes the temp file of a staged file
+  const std::filesystem::path& where() const;  // the file fd_ is open on, for messages
 
   std::filesystem::path path_;
   std::string site_;
@@ -93,7 +93,8 @@ class JsonArrayFile {
   std::uint64_t allocated_ = 0;  // bytes in the file: the document, then spaces
   std::size_t elements_ = 0;     // so the first element gets no leading comma
   bool repaired_ = false;
-  bool staged_ = false;  // the file is still path_'s temp file (stage_text)
+  bool staged_ = false;  // the file is still path_'s temp file, temp_path_ (stage_text)
+  std::filesystem::path temp_path_;
 };
 
 // What a JSON array file holds, read without changing it (for tools such as paxoskv-verify).

@@ -141,6 +141,12 @@ std::vector<std::string> continuing_texts(std::span<const LogEntry> entries, Slo
   return elements;
 }
 
+// A log that starts above slot 0 names its start first; one that starts at 0 does not.
+std::vector<json::object> start_elements(Slot start, const Hash& start_hash) {
+  if (start == 0) return {};
+  return {start_element(start, start_hash)};
+}
+
 }  // namespace
 
 void LogStore::append(const std::vector<LogEntry>& entries) {
@@ -161,9 +167,11 @@ void LogStore::rewrite(Slot start, const Hash& start_hash, const std::vector<Log
   staged.start_hash = start_hash;
   staged.end = start + entries.size();
   staged.last_hash = start_hash;
-  std::vector<std::string> elements = continuing_texts(entries, start, staged.last_hash);
-  if (start > 0)
-    elements.insert(elements.begin(), json::serialize(start_element(start, start_hash)));
+  std::vector<std::string> elements;
+  for (const json::object& e : start_elements(start, start_hash))
+    elements.push_back(json::serialize(e));
+  for (std::string& text : continuing_texts(entries, start, staged.last_hash))
+    elements.push_back(std::move(text));
   staged.file = JsonArrayFile::stage_text(file_.path(), site_, "entries", elements, kReserveBytes);
   install_rewrite(std::move(staged), entries);
 }
@@ -176,14 +184,10 @@ LogStore::StagedRewrite LogStore::stage_rewrite(const std::filesystem::path& dir
   // Element i of the file is slot file_start + i, after the start element if there is one.
   const std::size_t first = (file_start > 0 ? 1 : 0) + (start - file_start);
   std::string copied = JsonArrayFile::read_element_lines(path, first, first + (end - start));
-  // Checked here, off the owner's thread, rather than found broken at the next start. A log
-  // that starts at slot 0 has no start element (see rewrite).
-  std::vector<json::object> elements;
+  // Checked here, off the owner's thread, rather than found broken at the next start.
+  std::vector<json::object> elements = start_elements(start, start_hash);
   std::vector<std::string> head;
-  if (start > 0) {
-    elements.push_back(start_element(start, start_hash));
-    head.push_back(json::serialize(elements.front()));
-  }
+  for (const json::object& e : elements) head.push_back(json::serialize(e));
   for (std::size_t pos = 0; pos < copied.size();) {
     const std::size_t nl = copied.find('\n', pos);
     boost::system::error_code ec;
