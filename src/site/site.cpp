@@ -290,9 +290,13 @@ void Site::persist(const Ready& ready) {
 // appends stay O(1) amortised.
 void Site::compact(const Compaction& compaction) {
   assert(replica_.log_start() == compaction.log_start);
-  if (log_rewrite_pending_) {  // the next rewrite starts from the log this one leaves
+  if (log_rewrite_pending_) {
+    // Superseded. Installing it now would append the entries decided since it was staged,
+    // taken from the Replica's log, which starts elsewhere by now (at a snapshot installed
+    // from a peer, say). Dropping it is safe: the current file still holds the whole log, and
+    // this compaction rewrites that again.
     snapshot_task_.wait();
-    install_log_rewrite();
+    drop_log_rewrite();
   }
   if (compaction.installed) {
     snapshot_task_.wait();  // an older snapshot of our own must not land on top of this one
@@ -319,6 +323,11 @@ void Site::compact(const Compaction& compaction) {
   });
   BOOST_LOG_TRIVIAL(info) << "snapshot at slot " << compaction.snapshot->base
                           << ", log to start at " << compaction.log_start;
+}
+
+void Site::drop_log_rewrite() {
+  log_rewrite_pending_ = false;
+  staged_log_.reset();  // removes its file
 }
 
 void Site::install_log_rewrite() {

@@ -64,6 +64,7 @@ class Site {
   void persist(const Ready& ready);
   void compact(const Compaction& compaction);
   void install_log_rewrite();
+  void drop_log_rewrite();
   void start_snapshot(std::shared_ptr<const SnapshotSource> source);
   void deliver_to_self(Message message);
   void step_self_messages();
