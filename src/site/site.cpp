@@ -331,7 +331,7 @@ void Site::drop_log_rewrite() {
 }
 
 void Site::install_log_rewrite() {
-  // Done already (compact), or the staging failed and its exception is on its way.
+  // Dropped already (compact), or the staging failed and its exception is on its way.
   if (!log_rewrite_pending_ || !staged_log_) return;
   log_rewrite_pending_ = false;
   log_sync_task_.wait();  // its fsync must not outlive the file it syncs
