@@ -1,10 +1,10 @@
 #include "net/udp_transport.hpp"
 
-#include <boost/log/trivial.hpp>
 #include <cassert>
 #include <sstream>
 #include <stdexcept>
 
+#include "log/log.hpp"
 #include "net/codec.hpp"
 #include "paxoskv/limits.hpp"
 
@@ -118,7 +118,7 @@ void UdpTransport::do_receive() {
 void UdpTransport::on_receive(boost::system::error_code ec, std::size_t bytes) {
   if (!socket_.is_open()) return;
   if (ec) {
-    BOOST_LOG_TRIVIAL(debug) << "receive failed: " << ec.message();
+    PAXOSKV_LOG(debug) << "receive failed: " << ec.message();
   } else {
     handle_datagram(bytes);
     drain();
@@ -134,7 +134,7 @@ void UdpTransport::drain() {
     std::size_t bytes = socket_.receive_from(asio::buffer(buffer_), sender_, 0, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return;
     if (ec) {
-      BOOST_LOG_TRIVIAL(debug) << "receive failed: " << ec.message();
+      PAXOSKV_LOG(debug) << "receive failed: " << ec.message();
       return;
     }
     handle_datagram(bytes);
@@ -148,8 +148,8 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
     MessageAuth::Opened opened = auth_->open(buffer_.data(), bytes);
     if (opened.result != AuthResult::ok) {
       ++drops_.auth_failed;
-      BOOST_LOG_TRIVIAL(debug) << "dropped datagram of " << bytes << " bytes from " << sender_
-                               << ": " << auth_result_name(opened.result);
+      PAXOSKV_LOG(debug) << "dropped datagram of " << bytes << " bytes from " << sender_ << ": "
+                         << auth_result_name(opened.result);
       return;
     }
     datagram = opened.body;
@@ -158,8 +158,7 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
   auto decoded = decode(datagram, cluster_);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
     ++drops_.malformed;
-    BOOST_LOG_TRIVIAL(debug) << "dropped malformed datagram from " << sender_ << ": "
-                             << error->what;
+    PAXOSKV_LOG(debug) << "dropped malformed datagram from " << sender_ << ": " << error->what;
     return;
   }
   const Message& message = std::get<Message>(decoded);
@@ -167,17 +166,17 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
   // Nothing legitimate claims to be this site: self-addressed messages never use the socket.
   if (message.from == self_ || !same_endpoint(sender_, endpoints_[message.from])) {
     ++drops_.unknown_sender;
-    BOOST_LOG_TRIVIAL(debug) << "dropped datagram claiming to be from " << name << " but sent from "
-                             << sender_ << " instead of " << endpoints_[message.from];
+    PAXOSKV_LOG(debug) << "dropped datagram claiming to be from " << name << " but sent from "
+                       << sender_ << " instead of " << endpoints_[message.from];
     return;
   }
   if (link_failed_[message.from]) {
     ++drops_.link_failed;
-    BOOST_LOG_TRIVIAL(debug) << "dropped " << type_name(message.body) << " from " << name
-                             << ": link failed";
+    PAXOSKV_LOG(debug) << "dropped " << type_name(message.body) << " from " << name
+                       << ": link failed";
     return;
   }
-  BOOST_LOG_TRIVIAL(trace) << "received " << describe(message.body) << " from " << name;
+  PAXOSKV_LOG(trace) << "received " << describe(message.body) << " from " << name;
   on_message_(message);
 }
 
@@ -187,10 +186,10 @@ bool UdpTransport::handle_client_datagram(std::string_view datagram) {
   auto decoded = decode_client_request(datagram);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
     // Not a well-formed client_request: the site-message decoder decides (and counts) it.
-    BOOST_LOG_TRIVIAL(debug) << "not a client request from " << sender_ << ": " << error->what;
+    PAXOSKV_LOG(debug) << "not a client request from " << sender_ << ": " << error->what;
     return false;
   }
-  BOOST_LOG_TRIVIAL(trace) << "received client_request from " << sender_;
+  PAXOSKV_LOG(trace) << "received client_request from " << sender_;
   on_client_request_(std::get<ClientRequest>(decoded), sender_);
   return true;
 }
@@ -200,7 +199,7 @@ void UdpTransport::send_to_client(const udp::endpoint& to, std::string datagram)
   if (auth_) auth_->seal(datagram);
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram), to, 0, ec);
-  if (ec) BOOST_LOG_TRIVIAL(debug) << "lost client_reply to " << to << ": " << ec.message();
+  if (ec) PAXOSKV_LOG(debug) << "lost client_reply to " << to << ": " << ec.message();
 }
 
 // Self-addressed messages never reach the socket: the site delivers them internally, so a
@@ -212,8 +211,8 @@ void UdpTransport::send(const Envelope& envelope, bool same_as_previous) {
   if (!same_as_previous) last_datagram_.reset();
   if (link_failed_[envelope.to]) {
     ++drops_.link_failed;
-    BOOST_LOG_TRIVIAL(debug) << "not sending " << type_name(envelope.message.body) << " to " << name
-                             << ": link failed";
+    PAXOSKV_LOG(debug) << "not sending " << type_name(envelope.message.body) << " to " << name
+                       << ": link failed";
     return;
   }
   if (!socket_.is_open()) return;
@@ -221,9 +220,9 @@ void UdpTransport::send(const Envelope& envelope, bool same_as_previous) {
     std::string datagram = encode(envelope.message, cluster_);
     if (datagram.size() > limits::max_datagram_bytes) {
       // The core sizes its batches to fit; a peer would drop this as malformed anyway.
-      BOOST_LOG_TRIVIAL(error) << "not sending " << describe(envelope.message.body) << " to "
-                               << name << ": " << datagram.size() << " bytes exceed the limit of "
-                               << limits::max_datagram_bytes;
+      PAXOSKV_LOG(error) << "not sending " << describe(envelope.message.body) << " to " << name
+                         << ": " << datagram.size() << " bytes exceed the limit of "
+                         << limits::max_datagram_bytes;
       return;
     }
     // The MAC covers the body only, so one sealed datagram serves every recipient.
@@ -233,11 +232,11 @@ void UdpTransport::send(const Envelope& envelope, bool same_as_previous) {
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(*last_datagram_), endpoints_[envelope.to], 0, ec);
   if (ec) {
-    BOOST_LOG_TRIVIAL(debug) << "lost " << type_name(envelope.message.body) << " to " << name
-                             << ": " << ec.message();
+    PAXOSKV_LOG(debug) << "lost " << type_name(envelope.message.body) << " to " << name << ": "
+                       << ec.message();
     return;
   }
-  BOOST_LOG_TRIVIAL(trace) << "sent " << describe(envelope.message.body) << " to " << name;
+  PAXOSKV_LOG(trace) << "sent " << describe(envelope.message.body) << " to " << name;
 }
 
 }  // namespace paxoskv::net

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -9,21 +10,12 @@
 #include <vector>
 
 #include "net/client_protocol.hpp"
+#include "net/drop_counters.hpp"
 #include "net/message_auth.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/message.hpp"
 
 namespace paxoskv::net {
-
-// Counters of datagrams that were refused, for `print status`.
-struct DropCounters {
-  std::uint64_t malformed = 0;       // did not decode
-  std::uint64_t unknown_sender = 0;  // source endpoint is not the endpoint of `from`
-  std::uint64_t link_failed = 0;     // dropped by faillink, received or about to be sent
-  std::uint64_t auth_failed = 0;     // with --secret: no MAC, a malformed or a wrong one
-
-  std::uint64_t total() const { return malformed + unknown_sender + link_failed + auth_failed; }
-};
 
 // Owns the site's UDP socket (in the style of Asio's async UDP echo server). Receives
 // datagrams, decodes them, checks the sender's endpoint against the hosts file and hands

@@ -1,8 +1,9 @@
 #include "site/client_service.hpp"
 
-#include <boost/log/trivial.hpp>
 #include <cstdlib>
 #include <string>
+
+#include "log/log.hpp"
 
 namespace paxoskv::site {
 
@@ -18,11 +19,11 @@ double drop_probability_from_env() {
   char* end = nullptr;
   double p = std::strtod(text, &end);
   if (end == text || *end != '\0' || !(p >= 0 && p <= 1)) {
-    BOOST_LOG_TRIVIAL(warning) << "ignoring PAXOSKV_DROP_CLIENT_REPLIES='" << text
-                               << "': not a probability";
+    PAXOSKV_LOG(warning) << "ignoring PAXOSKV_DROP_CLIENT_REPLIES='" << text
+                         << "': not a probability";
     return 0;
   }
-  BOOST_LOG_TRIVIAL(warning) << "fault injection: dropping client replies with probability " << p;
+  PAXOSKV_LOG(warning) << "fault injection: dropping client replies with probability " << p;
   return p;
 }
 
@@ -63,8 +64,8 @@ bool ClientService::complete(const Completion& completion) {
   pending_.erase(it);
   if (drop_reply_probability_ > 0 &&
       std::uniform_real_distribution<double>(0, 1)(rng_) < drop_reply_probability_) {
-    BOOST_LOG_TRIVIAL(info) << "fault injection: dropped client_reply " << reply.client << "/"
-                            << reply.seq;
+    PAXOSKV_LOG(info) << "fault injection: dropped client_reply " << reply.client << "/"
+                      << reply.seq;
     return true;
   }
   transport_.send_to_client(to, net::encode(reply));

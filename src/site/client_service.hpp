@@ -1,6 +1,6 @@
 #pragma once
 
-#include <boost/asio.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <map>
 #include <random>

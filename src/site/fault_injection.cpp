@@ -1,7 +1,8 @@
 #include "site/fault_injection.hpp"
 
-#include <boost/log/trivial.hpp>
 #include <cassert>
+
+#include "log/log.hpp"
 
 namespace paxoskv::site {
 
@@ -19,17 +20,16 @@ bool FaultInjector::chance(double probability) {
 bool FaultInjector::ignore_incoming(const Message& message) {
   if (!is_acceptor_input(message.body) || !chance(rates_.fail_rate)) return false;
   ++counters_.ignored_incoming;
-  BOOST_LOG_TRIVIAL(debug) << "fault injection: acceptor ignores " << type_name(message.body)
-                           << " (--fail-rate " << rates_.fail_rate << ")";
+  PAXOSKV_LOG(debug) << "fault injection: acceptor ignores " << type_name(message.body)
+                     << " (--fail-rate " << rates_.fail_rate << ")";
   return true;
 }
 
 bool FaultInjector::drop_outgoing(const Envelope& envelope) {
   if (!chance(rates_.drop_rate)) return false;
   ++counters_.dropped_outgoing;
-  BOOST_LOG_TRIVIAL(debug) << "fault injection: dropped outgoing "
-                           << type_name(envelope.message.body) << " (--drop-rate "
-                           << rates_.drop_rate << ")";
+  PAXOSKV_LOG(debug) << "fault injection: dropped outgoing " << type_name(envelope.message.body)
+                     << " (--drop-rate " << rates_.drop_rate << ")";
   return true;
 }
 

@@ -3,11 +3,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/log/trivial.hpp>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 
+#include "log/log.hpp"
 #include "site/metrics.hpp"
 #include "site/site.hpp"
 #include "site/status_page.hpp"
@@ -135,7 +135,7 @@ void HttpServerState::accept() {
     if (self->stopped || error == asio::error::operation_aborted) return;
     if (error) {
       // Out of descriptors, say: the site goes on, and accepting resumes a little later.
-      BOOST_LOG_TRIVIAL(warning) << "http: accept failed: " << error.message();
+      PAXOSKV_LOG(warning) << "http: accept failed: " << error.message();
       self->retry_timer.expires_after(kAcceptRetryDelay);
       self->retry_timer.async_wait([self](beast::error_code e) {
         if (!e && !self->stopped) self->accept();
@@ -162,7 +162,7 @@ HttpStatusServer::HttpStatusServer(asio::io_context& io, Site& site, std::uint16
   if (error)
     throw std::runtime_error("--http: cannot serve on 127.0.0.1:" + std::to_string(port) + ": " +
                              error.message());
-  BOOST_LOG_TRIVIAL(info) << "status page on http://127.0.0.1:" << port << "/";
+  PAXOSKV_LOG(info) << "status page on http://127.0.0.1:" << port << "/";
   state_->accept();
 }
 

@@ -7,12 +7,11 @@
 #include <sstream>
 
 #include <boost/asio.hpp>
-#include <boost/log/trivial.hpp>
 
+#include "log/log.hpp"
 #include "net/hosts_file.hpp"
 #include "net/message_auth.hpp"
 #include "site/http_status.hpp"
-#include "site/logging.hpp"
 #include "site/options.hpp"
 #include "site/shell.hpp"
 #include "site/site.hpp"
@@ -75,7 +74,7 @@ int serve(const Options& options, const Cluster& cluster, SiteId self,
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
-    BOOST_LOG_TRIVIAL(info) << "signal " << signal_number << ": shutting down";
+    PAXOSKV_LOG(info) << "signal " << signal_number << ": shutting down";
     shut_down();
   });
 
@@ -85,8 +84,8 @@ int serve(const Options& options, const Cluster& cluster, SiteId self,
     shell.emplace(io, site, shut_down);
     shell->start();
   }
-  BOOST_LOG_TRIVIAL(info) << "site " << cluster.name(self) << " serving on "
-                          << cluster.site(self).host << ":" << cluster.site(self).port;
+  PAXOSKV_LOG(info) << "site " << cluster.name(self) << " serving on " << cluster.site(self).host
+                    << ":" << cluster.site(self).port;
   io.run();
   return 0;
 }
@@ -109,7 +108,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   const Options& options = std::get<Options>(parsed);
-  init_logging(options.log_level, options.site);
+  log::set_level(options.log_level);
+  log::set_site_name(options.site);
 
   auto cluster = load_cluster(options);
   if (auto* code = std::get_if<int>(&cluster)) return *code;

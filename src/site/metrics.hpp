@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "net/udp_transport.hpp"
+#include "net/drop_counters.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/message.hpp"
 #include "paxoskv/replica.hpp"

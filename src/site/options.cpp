@@ -73,7 +73,7 @@ std::optional<UsageError> apply_value(Options& options, const std::string& flag,
     if (!rate) return UsageError{flag + " takes a probability from 0 to 1, not '" + value + "'"};
     (flag == "--fail-rate" ? options.fail_rate : options.drop_rate) = *rate;
   } else {
-    auto level = parse_log_level(value);
+    auto level = log::parse_level(value);
     if (!level)
       return UsageError{"unknown log level '" + value +
                         "' (use trace, debug, info, warning or error)"};

@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include "site/logging.hpp"
+#include "log/log.hpp"
 
 namespace paxoskv::site {
 
@@ -15,7 +15,7 @@ struct Options {
   std::string site;
   std::string hosts_path = "hosts.txt";
   std::string data_dir = "data";
-  LogLevel log_level = boost::log::trivial::warning;
+  log::Level log_level = log::Level::warning;
   bool shell = true;  // false with --no-shell: stdin is never read
   // Fault injection (teaching and tests), probabilities in [0, 1]: --fail-rate makes the
   // acceptor ignore each incoming prepare or accept, --drop-rate drops each outgoing datagram.

@@ -4,12 +4,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <boost/log/trivial.hpp>
+#include <boost/asio/read_until.hpp>
 #include <cassert>
 #include <cstdio>
 #include <iostream>
 #include <random>
 
+#include "log/log.hpp"
 #include "paxoskv/limits.hpp"
 #include "site/shell_output.hpp"
 
@@ -57,14 +58,14 @@ void Shell::start() {
   input_.assign(STDIN_FILENO, error);
   if (saved_stdin_flags_ < 0 || error) {
     // No usable stdin (closed): the same as an empty script.
-    BOOST_LOG_TRIVIAL(warning) << "stdin is not readable: " << error.message();
+    PAXOSKV_LOG(warning) << "stdin is not readable: " << error.message();
     boost::asio::post(io_, [this] { quit(); });
     return;
   }
   // Line editing only for a person at a terminal; scripts keep the plain line reader.
   if (interactive_ && ::isatty(STDOUT_FILENO) == 1)
     editor_ = std::make_unique<LineEditor>(LineEditor::default_history_file());
-  BOOST_LOG_TRIVIAL(info) << "shell ready, client id " << client_id_;
+  PAXOSKV_LOG(info) << "shell ready, client id " << client_id_;
   next_command();
 }
 
@@ -107,7 +108,7 @@ void Shell::on_read(const boost::system::error_code& error, std::size_t bytes) {
   bool whole_line = !error;
   bool too_long = error == boost::asio::error::not_found;
   if (!whole_line && !too_long) {
-    if (error != boost::asio::error::eof) BOOST_LOG_TRIVIAL(error) << "stdin: " << error.message();
+    if (error != boost::asio::error::eof) PAXOSKV_LOG(error) << "stdin: " << error.message();
     at_end_of_input_ = true;
     // A last line without '\n' still counts.
     if (buffer_.size() == 0 || skipping_long_line_) {
@@ -254,8 +255,8 @@ void Shell::submit(Pending pending) {
 
 void Shell::on_completion(const Completion& completion) {
   if (stopped_ || !pending_ || completion.id != pending_->id) {
-    BOOST_LOG_TRIVIAL(debug) << "completion of request " << completion.id.client << "/"
-                             << completion.id.seq << " that this shell is not waiting for";
+    PAXOSKV_LOG(debug) << "completion of request " << completion.id.client << "/"
+                       << completion.id.seq << " that this shell is not waiting for";
     return;
   }
   if (pending_->is_read) {
@@ -270,8 +271,8 @@ void Shell::on_completion(const Completion& completion) {
 
 void Shell::on_watchdog(std::uint64_t command_number) {
   if (stopped_ || command_number != command_number_ || !pending_) return;
-  BOOST_LOG_TRIVIAL(error) << "no completion for request " << pending_->id.client << "/"
-                           << pending_->id.seq << " after " << kWatchdogMs << " ms";
+  PAXOSKV_LOG(error) << "no completion for request " << pending_->id.client << "/"
+                     << pending_->id.seq << " after " << kWatchdogMs << " ms";
   Completion timeout;
   timeout.id = pending_->id;
   timeout.reason = "no answer after " + std::to_string(kWatchdogMs) + " ms";

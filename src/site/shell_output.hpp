@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "net/udp_transport.hpp"
+#include "net/drop_counters.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/ready.hpp"

@@ -1,10 +1,10 @@
 #include "site/site.hpp"
 
-#include <boost/log/trivial.hpp>
 #include <cassert>
 #include <chrono>
 #include <random>
 
+#include "log/log.hpp"
 #include "storage/data_files.hpp"
 #include "storage/kv_file.hpp"
 #include "storage/snapshot_file.hpp"
@@ -76,7 +76,7 @@ void write_kv_file_or_complain(const std::filesystem::path& dir, const std::stri
   try {
     storage::write_kv_file(dir, site, kv, durable);
   } catch (const storage::StorageError& error) {
-    BOOST_LOG_TRIVIAL(error) << error.what();
+    PAXOSKV_LOG(error) << error.what();
   }
 }
 
@@ -130,10 +130,10 @@ void Site::restore() {
   // make them durable before the acceptor records they cover are forgotten.
   log_store_.sync();
   acceptor_store_.forget_below(log_store_.end());
-  BOOST_LOG_TRIVIAL(info) << "recovered promised=" << to_string(acceptor_store_.promised())
-                          << " accepted=" << accepted.size()
-                          << " snapshot=" << (snapshot ? snapshot->base : 0)
-                          << " log=" << log_store_.start() << ".." << log_store_.end();
+  PAXOSKV_LOG(info) << "recovered promised=" << to_string(acceptor_store_.promised())
+                    << " accepted=" << accepted.size()
+                    << " snapshot=" << (snapshot ? snapshot->base : 0)
+                    << " log=" << log_store_.start() << ".." << log_store_.end();
   replica_.restore(acceptor_store_.promised(), accepted, std::move(snapshot), log_store_.start(),
                    log_store_.start_hash(), log, now_ms());
 }
@@ -175,8 +175,8 @@ void Site::stop() {
 
 void Site::inject_faults(FaultRates rates) {
   faults_.emplace(rates, random_seed());
-  BOOST_LOG_TRIVIAL(warning) << "fault injection on: fail-rate " << rates.fail_rate
-                             << ", drop-rate " << rates.drop_rate;
+  PAXOSKV_LOG(warning) << "fault injection on: fail-rate " << rates.fail_rate << ", drop-rate "
+                       << rates.drop_rate;
 }
 
 void Site::submit(const Command& command) {
@@ -304,9 +304,9 @@ void Site::compact(const Compaction& compaction) {
     log_sync_task_.wait();  // its fsync must not outlive the file it syncs
     log_store_.rewrite(compaction.log_start, compaction.log_start_hash, replica_.log());
     log_unsynced_ = false;
-    BOOST_LOG_TRIVIAL(info) << "installed a snapshot received from a peer at slot "
-                            << compaction.snapshot->base << " ("
-                            << compaction.snapshot->bytes.size() << " bytes)";
+    PAXOSKV_LOG(info) << "installed a snapshot received from a peer at slot "
+                      << compaction.snapshot->base << " (" << compaction.snapshot->bytes.size()
+                      << " bytes)";
     return;
   }
   log_rewrite_pending_ = true;
@@ -321,8 +321,8 @@ void Site::compact(const Compaction& compaction) {
       if (!stopped_ && rewrite == log_rewrites_) install_log_rewrite();
     });
   });
-  BOOST_LOG_TRIVIAL(info) << "snapshot at slot " << compaction.snapshot->base
-                          << ", log to start at " << compaction.log_start;
+  PAXOSKV_LOG(info) << "snapshot at slot " << compaction.snapshot->base << ", log to start at "
+                    << compaction.log_start;
 }
 
 void Site::drop_log_rewrite() {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "net/udp_transport.hpp"
+#include "net/drop_counters.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/replica.hpp"

@@ -1,5 +1,6 @@
 #include "storage/data_files.hpp"
 
+#include <boost/json.hpp>
 #include <system_error>
 
 #include "storage/json_array_file.hpp"

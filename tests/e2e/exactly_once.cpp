@@ -14,6 +14,7 @@
 #include "client/client.hpp"
 #include "harness.hpp"
 #include "net/hosts_file.hpp"
+#include "support/built_binary.hpp"
 
 using namespace e2e;
 
@@ -39,7 +40,7 @@ std::size_t count_of(const std::string& text, const std::string& piece) {
 
 // Runs the client binary; returns its stdout and exit code.
 std::pair<std::string, int> run_client(const std::string& args) {
-  std::string command = std::string(PAXOSKV_CLIENT_BINARY) + " " + args + " 2>&1";
+  std::string command = paxoskv::test::built_binary("paxoskv-client") + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   BOOST_TEST_REQUIRE(pipe != nullptr);
   std::string out;

@@ -27,6 +27,8 @@
 #include <thread>
 #include <tuple>
 
+#include "support/built_binary.hpp"
+
 extern char** environ;
 
 namespace e2e {
@@ -64,7 +66,8 @@ double seconds_since(Clock::time_point start) {
 std::string site_binary() {
   // An override lets a wrapper around the real binary inject faults, to show a test can fail.
   const char* override_path = std::getenv("PAXOSKV_E2E_SITE_BINARY");
-  return override_path && *override_path ? override_path : PAXOSKV_SITE_BINARY;
+  return override_path && *override_path ? override_path
+                                         : paxoskv::test::built_binary("paxoskv-site");
 }
 
 std::vector<std::uint16_t> free_udp_ports(std::size_t count) {

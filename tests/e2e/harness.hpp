@@ -30,7 +30,7 @@ inline Deadline after(Clock::duration d) {
 double seconds_since(Clock::time_point start);
 
 // Path of the site binary under test: $PAXOSKV_E2E_SITE_BINARY if set (a wrapper that injects
-// faults, to check that the tests catch them), else PAXOSKV_SITE_BINARY from CMake.
+// faults, to check that the tests catch them), else the paxoskv-site built beside the test.
 std::string site_binary();
 
 // `count` distinct UDP ports that were free on 127.0.0.1 a moment ago. All sockets are held

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "support/built_binary.hpp"
 
 using namespace e2e;
 
@@ -31,8 +32,8 @@ std::string quoted(const std::string& word) {
 
 // Runs paxoskv-verify with `args` (no shell words in them but paths), capturing both streams.
 ToolResult run_verify(const std::string& args, const std::filesystem::path& err_file) {
-  const std::string command =
-      quoted(PAXOSKV_VERIFY_BINARY) + " " + args + " 2>" + quoted(err_file.string());
+  const std::string command = quoted(paxoskv::test::built_binary("paxoskv-verify")) + " " + args +
+                              " 2>" + quoted(err_file.string());
   ToolResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   BOOST_TEST_REQUIRE(pipe != nullptr, "cannot run " << command);

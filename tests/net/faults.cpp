@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "command.hpp"
+#include "support/built_binary.hpp"
 
 extern char** environ;
 
@@ -110,10 +111,11 @@ void Faults::start_proxy(const ProxyFaults& faults) {
     throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
   std::vector<std::string> args = topology_.launcher(Topology::router_namespace());
   for (std::string word :
-       {std::string(PAXOSKV_FAULTPROXY_BINARY), std::string("--port"), std::string(kProxyPort),
-        std::string("--duplicate"), std::to_string(faults.duplicate), std::string("--delay-min-ms"),
-        std::to_string(faults.delay_min_ms), std::string("--delay-max-ms"),
-        std::to_string(faults.delay_max_ms), std::string("--seed"), std::to_string(faults.seed)})
+       {paxoskv::test::built_binary("paxoskv-faultproxy"), std::string("--port"),
+        std::string(kProxyPort), std::string("--duplicate"), std::to_string(faults.duplicate),
+        std::string("--delay-min-ms"), std::to_string(faults.delay_min_ms),
+        std::string("--delay-max-ms"), std::to_string(faults.delay_max_ms), std::string("--seed"),
+        std::to_string(faults.seed)})
     args.push_back(word);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

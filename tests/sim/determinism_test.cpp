@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim_test_support.hpp"
+#include "support/built_binary.hpp"
 
 using namespace paxoskv;
 using namespace paxoskv::sim;
@@ -20,7 +21,8 @@ struct Output {
 
 Output run_tool(const std::string& arguments) {
   Output out;
-  const std::string command = std::string(PAXOSKV_SIM_BINARY) + " " + arguments + " 2>&1";
+  const std::string command =
+      paxoskv::test::built_binary("paxoskv-sim") + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   BOOST_REQUIRE(pipe != nullptr);
   char buffer[65536];

@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE faultproxy
 #include "faultproxy/fault_line.hpp"
 
 #include <boost/test/unit_test.hpp>

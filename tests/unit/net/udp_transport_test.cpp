@@ -1,21 +1,15 @@
 #include <boost/asio.hpp>
-#include <boost/log/core.hpp>
-#include <boost/log/expressions.hpp>
-#include <boost/log/sinks/sync_frontend.hpp>
-#include <boost/log/sinks/text_ostream_backend.hpp>
-#include <boost/log/trivial.hpp>
-#include <boost/smart_ptr/make_shared.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "log/log.hpp"
 #include "net/udp_transport.hpp"
 #include "samples.hpp"
 
 namespace asio = boost::asio;
-namespace logging = boost::log;
 using asio::ip::udp;
 using namespace paxoskv;
 using namespace paxoskv::test;
@@ -23,13 +17,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void set_log_level(logging::trivial::severity_level level) {
-  logging::core::get()->set_filter(logging::trivial::severity >= level);
-}
-
 // Trace lines of every datagram would drown the test report.
 struct QuietLog {
-  QuietLog() { set_log_level(logging::trivial::warning); }
+  QuietLog() { log::set_level(log::Level::warning); }
 };
 
 // The cluster fixes every port, so free ones are found by letting the kernel pick for
@@ -253,26 +243,23 @@ BOOST_AUTO_TEST_CASE(an_unresolvable_host_fails_naming_the_site) {
 }
 
 BOOST_FIXTURE_TEST_CASE(trace_log_shows_each_message_sent_and_received, TwoSites) {
-  using Sink = logging::sinks::synchronous_sink<logging::sinks::text_ostream_backend>;
-  auto lines = boost::make_shared<std::ostringstream>();
-  auto sink = boost::make_shared<Sink>();
-  sink->locked_backend()->add_stream(lines);
-  logging::core::get()->add_sink(sink);
-  set_log_level(logging::trivial::trace);
+  std::ostringstream lines;
+  log::set_sink([&lines](log::Level, std::string_view message) { lines << message << '\n'; });
+  log::set_level(log::Level::trace);
 
   alpha.send(Envelope{1, Message{0, Prepare{{7, 0}, 4}}});
   bool received = run_until(io, [&] { return at_beta.messages.size() == 1; });
   send_foreign("{", 1);
   run_until(io, [&] { return beta.drops().malformed == 1; });
 
-  set_log_level(logging::trivial::warning);
-  logging::core::get()->remove_sink(sink);
+  log::set_level(log::Level::warning);
+  log::set_sink(nullptr);
   BOOST_REQUIRE(received);
-  std::string log = lines->str();
-  BOOST_TEST(log.find("sent prepare(ballot=7.0, from=4) to beta\n") != std::string::npos, log);
-  BOOST_TEST(log.find("received prepare(ballot=7.0, from=4) from alpha\n") != std::string::npos,
-             log);
-  BOOST_TEST(log.find("dropped malformed datagram from 127.0.0.1:") != std::string::npos, log);
+  std::string text = lines.str();
+  BOOST_TEST(text.find("sent prepare(ballot=7.0, from=4) to beta\n") != std::string::npos, text);
+  BOOST_TEST(text.find("received prepare(ballot=7.0, from=4) from alpha\n") != std::string::npos,
+             text);
+  BOOST_TEST(text.find("dropped malformed datagram from 127.0.0.1:") != std::string::npos, text);
 }
 
 BOOST_FIXTURE_TEST_CASE(with_a_secret_only_sealed_datagrams_get_through, TwoSites) {

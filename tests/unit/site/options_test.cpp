@@ -5,7 +5,7 @@
 #include "site/options.hpp"
 
 using namespace paxoskv::site;
-namespace trivial = boost::log::trivial;
+namespace log = paxoskv::log;
 
 namespace {
 
@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(options.site == "alpha");
   BOOST_TEST(options.hosts_path == "hosts.txt");
   BOOST_TEST(options.data_dir == "data");
-  BOOST_TEST((options.log_level == trivial::warning));
+  BOOST_TEST((options.log_level == log::Level::warning));
   BOOST_TEST(options.shell);
 }
 
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(every_option_in_any_order) {
   BOOST_TEST(options.site == "beta");
   BOOST_TEST(options.hosts_path == "h.txt");
   BOOST_TEST(options.data_dir == "/tmp/d");
-  BOOST_TEST((options.log_level == trivial::trace));
+  BOOST_TEST((options.log_level == log::Level::trace));
   BOOST_TEST(!options.shell);
 }
 
@@ -99,9 +99,9 @@ BOOST_AUTO_TEST_CASE(help) {
 }
 
 BOOST_AUTO_TEST_CASE(log_levels) {
-  BOOST_TEST((parse_log_level("debug") == trivial::debug));
-  BOOST_TEST((parse_log_level("error") == trivial::error));
-  BOOST_TEST(!parse_log_level("fatal").has_value());
+  BOOST_TEST((log::parse_level("debug") == log::Level::debug));
+  BOOST_TEST((log::parse_level("error") == log::Level::error));
+  BOOST_TEST(!log::parse_level("fatal").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_site_names_the_last_line) {
