@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "paxoskv/limits.hpp"
+
 namespace paxoskv {
 
 ApplyResult KvStore::apply(const Command& command) {
@@ -30,9 +32,22 @@ ApplyResult KvStore::execute(const Command& command) {
     case Op::put:
       map_[command.key] = command.value;
       return {};
-    case Op::append:
-      map_[command.key] += command.value;
+    case Op::append: {
+      // The value limit holds for what is stored, not only for what one command carries: a
+      // get must be able to answer with any stored value in one datagram. Every site applies
+      // the same log to the same map, so every site refuses the same appends.
+      auto found = map_.find(command.key);
+      const std::size_t stored = found == map_.end() ? 0 : found->second.size();
+      if (stored + command.value.size() > limits::max_value_bytes)
+        return {false,
+                "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)",
+                false};
+      if (found == map_.end())
+        map_.emplace(command.key, command.value);
+      else
+        found->second += command.value;
       return {};
+    }
     case Op::del:
       if (map_.erase(command.key) != 0) deleted_.insert(command.key);
       return {};

@@ -5,6 +5,7 @@
 #include "core/kv_store.hpp"
 #include "core/learner.hpp"
 #include "paxoskv/chain.hpp"
+#include "paxoskv/limits.hpp"
 #include "test_network.hpp"
 
 using namespace paxoskv;
@@ -101,6 +102,32 @@ BOOST_AUTO_TEST_CASE(tag_only_sets_a_key_never_set) {
   BOOST_TEST(*kv.get("t") == "first");
   kv.apply(Command{Op::del, "t", "", {1, 2}});
   BOOST_TEST(!kv.apply(Command{Op::tag, "t", "third", {3, 1}}).ok);  // was set once
+}
+
+// Issue 15, defect 8: each command's value is bounded, and so is what appends make of it, so
+// that a get can always answer. Refused appends change nothing, and a retry of one is answered
+// with the same refusal.
+BOOST_AUTO_TEST_CASE(appends_never_grow_a_value_past_the_limit) {
+  const std::string refusal =
+      "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)";
+  KvStore kv;
+  BOOST_TEST(kv.apply(test::put("k", std::string(8000, 'a'), 1, 1)).ok);
+  ApplyResult second = kv.apply(Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
+  BOOST_TEST(!second.ok);
+  BOOST_TEST(second.reason == refusal);
+  BOOST_TEST(kv.get("k")->size() == 8000u);
+  ApplyResult retried = kv.apply(Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
+  BOOST_TEST(retried.duplicate);
+  BOOST_TEST(retried.reason == refusal);
+  // Up to the limit exactly, and not a byte more.
+  BOOST_TEST(kv.apply(Command{Op::append, "k", std::string(192, 'c'), {1, 3}}).ok);
+  BOOST_TEST(kv.get("k")->size() == limits::max_value_bytes);
+  BOOST_TEST(!kv.apply(Command{Op::append, "k", "d", {1, 4}}).ok);
+  BOOST_TEST(kv.get("k")->size() == limits::max_value_bytes);
+  // A refused append to an absent key does not create it (no command carries more than the
+  // limit, but a replayed log is not trusted to be that polite).
+  BOOST_TEST(!kv.apply(Command{Op::append, "n", std::string(9000, 'x'), {2, 1}}).ok);
+  BOOST_TEST(!kv.get("n"));
 }
 
 // The hashed map must agree with a plain sorted map through any mix of writes, deletes and
