@@ -297,10 +297,9 @@ void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
 }
 
 void ReplicaImpl::observe_decided_end(SiteId from, Slot decided_end) {
-  if (decided_end > known_decided_end_) {
-    known_decided_end_ = decided_end;
-    known_decided_at_ = from;
-  }
+  if (from == self_ || decided_end < known_decided_end_) return;
+  known_decided_end_ = decided_end;
+  known_decided_at_ = from;
 }
 
 void ReplicaImpl::maybe_catch_up() {
@@ -317,7 +316,16 @@ void ReplicaImpl::maybe_catch_up() {
     return;
   }
   if (now_ < gap_deadline_) return;
-  request_catch_up(known_decided_at_);
+  SiteId target = known_decided_at_;
+  if (catch_up_asked_ && catch_up_asked_from_ == have && cluster_.size() > 1) {
+    // The last request brought nothing: the site asked may be down, or cut off from here.
+    target = *catch_up_asked_;
+    do target = static_cast<SiteId>((target + 1) % cluster_.size());
+    while (target == self_);
+  }
+  catch_up_asked_ = target;
+  catch_up_asked_from_ = have;
+  request_catch_up(target);
   gap_target_ = known_decided_end_;
   gap_deadline_ = now_ + options_.retransmit_ms;
 }

@@ -116,9 +116,14 @@ class ReplicaImpl {
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
 
-  // Catch-up: the highest decided_end another site reported, and who reported it.
+  // Catch-up: the highest decided_end another site reported, and the site that reported it
+  // last (the first to report it may have died since).
   Slot known_decided_end_ = 0;
   SiteId known_decided_at_ = 0;
+  // The last catch-up request sent on a timer, and this site's decided_end then: a request that
+  // brought nothing by the next deadline is sent to the next site in turn.
+  std::optional<SiteId> catch_up_asked_;
+  Slot catch_up_asked_from_ = 0;
   Slot gap_target_ = 0;  // a decided_end we expected to reach by gap_deadline_
   TimeMs gap_deadline_ = 0;
   TimeMs catch_up_sent_at_ = -1;

@@ -194,6 +194,44 @@ BOOST_AUTO_TEST_CASE(a_lagging_site_catches_up) {
   BOOST_TEST(net.replicas[lagging].kv().at("k") == "30");
 }
 
+// Issue 15, defect 5: a lagging follower heard of the decided end from the leader, which then
+// died before answering its catch-up requests. The new leader tells it the same decided end
+// (nothing new is decided in an idle cluster), and the follower must ask a live site, not only
+// the one that first told it.
+BOOST_AUTO_TEST_CASE(a_lagging_site_catches_up_after_the_site_it_asked_dies) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId dead = *net.leader();
+  const SiteId lagging = (dead + 1) % 3;
+  const SiteId other = (dead + 2) % 3;
+  // The follower hears the leader's heartbeats (and so its decided end), but no accept or
+  // commit reaches it and its catch-up requests go unanswered.
+  auto lagging_blind = [&](const Envelope& e) {
+    if (e.to == lagging)
+      return std::holds_alternative<Accept>(e.message.body) ||
+             std::holds_alternative<Commit>(e.message.body) ||
+             std::holds_alternative<CatchupReply>(e.message.body);
+    return e.message.from == lagging && std::holds_alternative<CatchupRequest>(e.message.body);
+  };
+  for (std::uint64_t i = 1; i <= 30; ++i)
+    net.replicas[dead].submit(test::put("k", std::to_string(i), 5, i), net.now);
+  net.run_for(500, lagging_blind);
+  const std::size_t decided = net.replicas[dead].log().size();
+  BOOST_REQUIRE(net.replicas[other].log().size() == decided);
+  BOOST_REQUIRE(net.replicas[lagging].log().size() < decided);
+  // The leader dies; the other site becomes leader (the lagging one's campaigns are lost, else
+  // it would learn the slots as a candidate) and nothing new is written.
+  auto dead_silent = [&](const Envelope& e) {
+    return e.to == dead || e.message.from == dead ||
+           (e.message.from == lagging && std::holds_alternative<Prepare>(e.message.body));
+  };
+  net.run_for(3000, dead_silent);
+  BOOST_TEST(net.replicas[other].status().is_leader);
+  BOOST_TEST(net.replicas[other].log().size() == decided);
+  BOOST_TEST(net.replicas[lagging].log().size() == decided);
+  BOOST_TEST(net.replicas[lagging].kv().at("k") == "30");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(regressions)
