@@ -55,6 +55,7 @@ void Session::request(net::ClientOp op, std::string key, std::string value, Done
   assert(!busy() && done);
   done_ = std::move(done);
   attempt_ = 0;
+  is_read_ = op == net::ClientOp::get;
   datagram_ =
       net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key), std::move(value)});
   if (options_.auth) options_.auth->seal(datagram_);
@@ -76,7 +77,10 @@ void Session::arm_timeout() {
   timer_.async_wait([this, generation](const boost::system::error_code& error) {
     if (error || !busy() || generation != timer_generation_) return;
     if (attempt_ >= options_.max_attempts) {
-      finish(Result{false, std::nullopt, "no reply after " + std::to_string(attempt_) + " attempts",
+      // Like the site's: a write that timed out may still be applied later.
+      const std::string no_reply = "(no reply after " + std::to_string(attempt_) + " attempts)";
+      finish(Result{false, std::nullopt,
+                    (is_read_ ? "timed out " : "timed out, outcome unknown ") + no_reply,
                     attempt_});
       return;
     }

@@ -20,7 +20,8 @@ namespace paxoskv::client {
 struct SessionOptions {
   // An attempt unanswered for this long is sent again, to the next site.
   std::int64_t attempt_timeout_ms = 1000;
-  // After this many attempts the request fails ("no reply after N attempts").
+  // After this many attempts the request fails ("timed out, outcome unknown (no reply after N
+  // attempts)"; a get only "timed out").
   int max_attempts = 12;
   // Site tried first; later attempts go round the hosts file from there.
   SiteId first_site = 0;
@@ -72,6 +73,7 @@ class Session {
   std::uint64_t seq_ = 0;
   SiteId target_ = 0;
   int attempt_ = 0;
+  bool is_read_ = false;  // the outstanding request is a get
   std::uint64_t timer_generation_ = 0;
   std::string datagram_;
   Done done_;

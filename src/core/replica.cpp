@@ -485,8 +485,12 @@ void ReplicaImpl::expire_requests() {
     routing_dirty_ = true;
     return false;
   };
-  const std::string reason =
-      "no quorum after " + std::to_string(limits::max_request_attempts) + " attempts";
+  // A write that timed out may still be decided and applied later (SPEC §3): its reason says
+  // so, so that nobody retries an append by hand believing it failed. A read changed nothing.
+  const std::string no_quorum =
+      "(no quorum after " + std::to_string(limits::max_request_attempts) + " attempts)";
+  const std::string reason = "timed out, outcome unknown " + no_quorum;
+  const std::string read_reason = "timed out " + no_quorum;
   for (auto it = writes_.begin(); it != writes_.end();) {
     if (expired(it->second.request)) {
       ready_.completions.push_back(Completion{it->first, false, reason, false, {}});
@@ -497,7 +501,7 @@ void ReplicaImpl::expire_requests() {
   }
   for (auto it = reads_.begin(); it != reads_.end();) {
     if (expired(it->second.request)) {
-      ready_.completions.push_back(Completion{it->second.id, false, reason, true, {}});
+      ready_.completions.push_back(Completion{it->second.id, false, read_reason, true, {}});
       it = reads_.erase(it);
     } else {
       ++it;

@@ -136,7 +136,10 @@ BOOST_AUTO_TEST_CASE(client_tool_prints_shell_lines_and_exit_codes) {
   c.site("beta").kill9();
   c.site("gamma").kill9();
   auto [out, code] = run_client(hosts + " --timeout-ms 100 --attempts 3 put k v");
-  BOOST_TEST(out == "unable to execute put: no reply after 3 attempts\n");
+  BOOST_TEST(out ==
+             "unable to execute put: timed out, outcome unknown (no reply after 3 attempts)\n");
+  const auto read = run_client(hosts + " --timeout-ms 100 --attempts 2 get k");
+  BOOST_TEST(read.first == "unable to execute get: timed out (no reply after 2 attempts)\n");
   BOOST_TEST(code == 1);
 }
 

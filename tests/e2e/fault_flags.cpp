@@ -42,7 +42,8 @@ struct WriteOutcome {
 };
 
 // Types every write of every site at once (put_of(i)) and reads the answers. A write that
-// prints `unable to execute put: no quorum after 3 attempts` is typed again, at most twice, as
+// prints `unable to execute put: timed out, outcome unknown (no quorum after 3 attempts)` is
+// typed again, at most twice, as
 // a user would: with lossy links a forwarded command can lose every one of its attempts, and
 // its outcome is then unknown (README, "Failures"); a put of a unique value is safe to repeat.
 // Any other answer fails the test.
@@ -50,7 +51,8 @@ WriteOutcome type_writes_retrying_timeouts(Cluster& c,
                                            const std::map<std::string, std::vector<int>>& writes,
                                            Deadline deadline) {
   constexpr int max_typings = 3;
-  const std::string timeout = "unable to execute put: no quorum after 3 attempts";
+  const std::string timeout =
+      "unable to execute put: timed out, outcome unknown (no quorum after 3 attempts)";
   WriteOutcome outcome;
   std::map<std::string, std::deque<int>> pending;  // typed, not answered yet, in typed order
   std::map<int, int> typings;
@@ -116,7 +118,7 @@ BOOST_AUTO_TEST_CASE(fifty_writes_complete_with_drop_rate_everywhere_and_a_faili
   const WriteOutcome outcome = type_writes_retrying_timeouts(c, writes_of, after(120s));
   BOOST_TEST_MESSAGE(writes << " writes under injected faults answered in " << seconds_since(start)
                             << " s, " << outcome.retyped << " of them typed again after "
-                            << "`no quorum after 3 attempts`");
+                            << "`timed out, outcome unknown`");
   BOOST_TEST_REQUIRE(outcome.completed == writes,
                      outcome.completed << " of " << writes << " writes completed");
   // Each retyped write had all three forwards of its 3 attempts lost (0.2^3 = 0.8% each), or

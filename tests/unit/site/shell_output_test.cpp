@@ -113,8 +113,10 @@ BOOST_AUTO_TEST_CASE(write_results) {
   BOOST_TEST(format_write_result(Op::tag, "k", success()) == "tag k completed");
   BOOST_TEST(format_write_result(Op::tag, "k", failure("key exists")) ==
              "unable to execute tag: key exists");
-  BOOST_TEST(format_write_result(Op::put, "k", failure("no quorum after 3 attempts")) ==
-             "unable to execute put: no quorum after 3 attempts");
+  BOOST_TEST(
+      format_write_result(Op::put, "k",
+                          failure("timed out, outcome unknown (no quorum after 3 attempts)")) ==
+      "unable to execute put: timed out, outcome unknown (no quorum after 3 attempts)");
 }
 
 BOOST_AUTO_TEST_CASE(get_results) {
