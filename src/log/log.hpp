@@ -1,13 +1,15 @@
 #pragma once
 
-// The one logging facade of the project: a level filter and one line per message. Only
-// log.cpp knows where lines go, so a file that logs pulls in nothing heavier than <sstream>.
+// The one logging facade of the project: a level filter and one line per message, carried by
+// Boost.Log. Only log.cpp includes Boost.Log, so a file that logs pulls in nothing heavier than
+// <sstream>.
 //
 //   PAXOSKV_LOG(warning) << "no quorum for slot " << slot;
 //
 // The arguments are not evaluated when the level is filtered out.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -25,16 +27,28 @@ std::string_view level_name(Level level);
 void set_level(Level level);
 bool enabled(Level level);
 
-// Where each line goes. The default sink writes it to stderr as
+// From now on, lines at `level` and above go to stderr, flushed at once (so that a line is
+// there even if the process dies right after it), one each:
 //   "12:04:31.207 alpha warning: no quorum for slot 4"
-// with the site name given here (empty: no name) and flushes it, so that the line is there even
-// if the process dies right after it. Lines may come from several threads; a sink is called
-// with a lock held, one line at a time.
-void set_site_name(std::string name);
-using Sink = std::function<void(Level, std::string_view message)>;
-// An empty `sink` brings the default back.
-void set_sink(Sink sink);
+void to_stderr(Level level, const std::string& site_name);
 
+// While it lives, every line at `level` and above is also handed to `sink` (for tests); then
+// the level is what it was.
+using Sink = std::function<void(Level, std::string_view message)>;
+class Capture {
+ public:
+  Capture(Level level, Sink sink);
+  ~Capture();
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+
+ private:
+  struct Registration;
+  std::unique_ptr<Registration> registration_;
+  Level previous_;
+};
+
+// One line, through Boost.Log.
 void write(Level level, std::string_view message);
 
 // One message being formatted; written when the statement ends.

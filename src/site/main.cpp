@@ -108,8 +108,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   const Options& options = std::get<Options>(parsed);
-  log::set_level(options.log_level);
-  log::set_site_name(options.site);
+  log::to_stderr(options.log_level, options.site);
 
   auto cluster = load_cluster(options);
   if (auto* code = std::get_if<int>(&cluster)) return *code;

@@ -244,16 +244,16 @@ BOOST_AUTO_TEST_CASE(an_unresolvable_host_fails_naming_the_site) {
 
 BOOST_FIXTURE_TEST_CASE(trace_log_shows_each_message_sent_and_received, TwoSites) {
   std::ostringstream lines;
-  log::set_sink([&lines](log::Level, std::string_view message) { lines << message << '\n'; });
-  log::set_level(log::Level::trace);
+  std::optional<log::Capture> capture;
+  capture.emplace(log::Level::trace,
+                  [&lines](log::Level, std::string_view message) { lines << message << '\n'; });
 
   alpha.send(Envelope{1, Message{0, Prepare{{7, 0}, 4}}});
   bool received = run_until(io, [&] { return at_beta.messages.size() == 1; });
   send_foreign("{", 1);
   run_until(io, [&] { return beta.drops().malformed == 1; });
 
-  log::set_level(log::Level::warning);
-  log::set_sink(nullptr);
+  capture.reset();
   BOOST_REQUIRE(received);
   std::string text = lines.str();
   BOOST_TEST(text.find("sent prepare(ballot=7.0, from=4) to beta\n") != std::string::npos, text);
