@@ -1,11 +1,15 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
+
+// Only referred to here: Asio's declaration is enough.
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace paxoskv::site {
 

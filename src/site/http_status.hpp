@@ -1,10 +1,14 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+
+// Only referred to here: Asio's declaration is enough.
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace paxoskv::site {
 
