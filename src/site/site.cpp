@@ -129,7 +129,7 @@ void Site::restore() {
   // The log may hold appends of the previous run that were never fsynced (see persist):
   // make them durable before the acceptor records they cover are forgotten.
   log_store_.sync();
-  acceptor_store_.forget_below(log_store_.end());
+  log_durable_to(log_store_.end());
   PAXOSKV_LOG(info) << "recovered promised=" << to_string(acceptor_store_.promised())
                     << " accepted=" << accepted.size()
                     << " snapshot=" << (snapshot ? snapshot->base : 0)
@@ -270,9 +270,6 @@ void Site::persist(const Ready& ready) {
   }
   if (ready.compaction) compact(*ready.compaction);
   if (acceptor_records) timed_sync(metrics_, SyncedFile::state, [this] { acceptor_store_.sync(); });
-  // Records below a durable log are dead. (A compaction of our own makes the log durable
-  // later, in install_log_rewrite.)
-  if (ready.compaction && !log_unsynced_) acceptor_store_.forget_below(log_store_.end());
   if (ready.promised)
     sync_log();
   else if (log_unsynced_)
@@ -304,6 +301,7 @@ void Site::compact(const Compaction& compaction) {
     log_sync_task_.wait();  // its fsync must not outlive the file it syncs
     log_store_.rewrite(compaction.log_start, compaction.log_start_hash, replica_.log());
     log_unsynced_ = false;
+    log_durable_to(log_store_.end());
     PAXOSKV_LOG(info) << "installed a snapshot received from a peer at slot "
                       << compaction.snapshot->base << " (" << compaction.snapshot->bytes.size()
                       << " bytes)";
@@ -338,7 +336,7 @@ void Site::install_log_rewrite() {
   log_store_.install_rewrite(std::move(*staged_log_), replica_.log());
   staged_log_.reset();
   log_unsynced_ = false;
-  acceptor_store_.forget_below(log_store_.end());
+  log_durable_to(log_store_.end());
 }
 
 // The state as of `source->base` goes to SITE_snapshot.json off this thread. The log must
@@ -361,10 +359,20 @@ void Site::start_snapshot(std::shared_ptr<const SnapshotSource> source) {
 
 void Site::sync_log() {
   log_sync_task_.wait();  // entries a background fsync was syncing are durable only after it
-  if (!log_unsynced_) return;
-  timed_sync(metrics_, SyncedFile::log, [this] { log_store_.sync(); });
-  log_unsynced_ = false;
-  acceptor_store_.forget_below(log_store_.end());
+  if (log_unsynced_) {
+    timed_sync(metrics_, SyncedFile::log, [this] { log_store_.sync(); });
+    log_unsynced_ = false;
+  }
+  log_durable_to(log_store_.end());
+}
+
+// Acceptor records below a durable log are dead: those slots are decided, and their entries
+// are on disk. Only here are they forgotten, and only below what is known fsynced: a log
+// append whose fsync is still running on log_sync_task_ is not durable yet (issue 15, defect
+// 2: a compaction inside that window used to forget the records that covered it).
+void Site::log_durable_to(Slot end) {
+  log_durable_end_ = std::max(log_durable_end_, end);
+  acceptor_store_.forget_below(log_durable_end_);
 }
 
 // The periodic log fsync, on log_sync_task_: everything appended before it starts is durable
@@ -381,7 +389,7 @@ void Site::sync_log_in_background() {
     const auto took = std::chrono::steady_clock::now() - start;
     boost::asio::post(io_, [this, synced_end, took] {
       metrics_.observe_fsync(SyncedFile::log, took);
-      if (!stopped_) acceptor_store_.forget_below(synced_end);  // stop() wrote the files last
+      if (!stopped_) log_durable_to(synced_end);  // stop() wrote the files last
     });
   });
 }

@@ -70,6 +70,7 @@ class Site {
   void deliver_to_self(Message message);
   void step_self_messages();
   void sync_log();
+  void log_durable_to(Slot end);
   void sync_log_in_background();
   void schedule_log_sync();
   void schedule_kv_write();
@@ -104,6 +105,8 @@ class Site {
   std::vector<Message> self_inbox_;
   // Log entries appended and no fsync started since (see persist()).
   bool log_unsynced_ = false;
+  // The log is fsynced up to here: acceptor records below it may go (log_durable_to).
+  Slot log_durable_end_ = 0;
   bool log_sync_scheduled_ = false;
   bool stopped_ = false;
   CompletionHandler on_completion_;
