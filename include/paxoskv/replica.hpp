@@ -24,6 +24,7 @@ enum class InjectedBug : std::uint8_t {
   accept_below_promise,       // the acceptor accepts any ballot
   ignore_promised_values,     // a new leader ignores values accepted in promises
   apply_out_of_order,         // a decided slot is applied before the slots below it
+  no_check_quorum,            // a leader no quorum answers never steps down
 };
 
 struct ReplicaOptions {

@@ -17,11 +17,14 @@ void Acceptor::restore(Ballot promised, const std::vector<AcceptedEntry>& accept
 
 std::vector<MessageBody> Acceptor::on_prepare(const Prepare& prepare, Slot decided_end,
                                               Ready& out) {
-  // Strictly above: a prepare at the promised ballot is a duplicate or a reused ballot, and a
-  // second promise for it could let a restarted proposer pick different values under it.
-  if (!(prepare.ballot > promised_)) return {Nack{promised_}};
-  promised_ = prepare.ballot;
-  out.promised = promised_;
+  // At the promised ballot: a retransmission whose promise was lost, or the candidate's own
+  // prepare after promise_own. Answering it again is safe because no proposer reuses a ballot
+  // (promise_own); refusing it cost a whole new election for one lost datagram.
+  if (prepare.ballot < promised_) return {Nack{promised_}};
+  if (prepare.ballot > promised_) {
+    promised_ = prepare.ballot;
+    out.promised = promised_;
+  }
 
   std::vector<AcceptedEntry> reported;
   for (auto it = accepted_.lower_bound(std::max(prepare.from, decided_end)); it != accepted_.end();
@@ -37,6 +40,12 @@ std::vector<MessageBody> Acceptor::on_prepare(const Prepare& prepare, Slot decid
                               static_cast<std::uint32_t>(i),
                               static_cast<std::uint32_t>(parts.size())});
   return replies;
+}
+
+void Acceptor::promise_own(Ballot ballot, Ready& out) {
+  assert(ballot > promised_);
+  promised_ = ballot;
+  out.promised = promised_;
 }
 
 MessageBody Acceptor::on_accept(const Accept& accept, Slot decided_end, Ready& out) {

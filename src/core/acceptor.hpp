@@ -18,8 +18,14 @@ class Acceptor {
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted);
 
   // A Promise (possibly in several parts, each fitting a datagram) or a Nack. Slots below
-  // `decided_end` are decided here: the promise reports them through its decided_end.
+  // `decided_end` are decided here: the promise reports them through its decided_end. A
+  // prepare at the promised ballot itself is answered like the first one (see promise_own).
   std::vector<MessageBody> on_prepare(const Prepare& prepare, Slot decided_end, Ready& out);
+  // This site campaigns with `ballot`: it promises it first, in the Ready that carries its
+  // prepares, so the ballot is durable before any of them leaves. A restarted site therefore
+  // never campaigns with a ballot it used before, and a prepare repeated at the promised ballot
+  // (its promise was lost, or it is the candidate's own) can safely get the same answer.
+  void promise_own(Ballot ballot, Ready& out);
   // An Ack or a Nack.
   MessageBody on_accept(const Accept& accept, Slot decided_end, Ready& out);
 

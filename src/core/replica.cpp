@@ -22,7 +22,8 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
       acceptor_(options.bug),
       learner_(options.bug == InjectedBug::apply_out_of_order),
       proposer_(cluster_, self_, options_),
-      last_heard_(cluster_.size(), kNever) {
+      last_heard_(cluster_.size(), kNever),
+      last_answer_(cluster_.size(), kNever) {
   assert(self_ < cluster_.size());
   reset_election_timer();
 }
@@ -69,6 +70,7 @@ void ReplicaImpl::step(const Message& message, TimeMs now) {
 
 void ReplicaImpl::tick(TimeMs now) {
   now_ = now;
+  check_quorum();
   proposer_.tick(now, learner_, out_);
   maybe_campaign();
   expire_requests();
@@ -126,10 +128,14 @@ void ReplicaImpl::after_input() {
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
   note_ballot(m.ballot);
   if (!cluster_.is_voter(self_)) return;
+  const Ballot promised_before = acceptor_.promised();
   std::vector<MessageBody> replies = acceptor_.on_prepare(m, learner_.decided_end(), ready_);
   if (std::holds_alternative<Promise>(replies.front()) && from != self_) {
-    // Give the candidate we just promised time to win before campaigning ourselves.
-    last_leader_contact_ = now_;
+    // Give the candidate we just promised time to win before campaigning ourselves: a new
+    // random timeout, once per ballot. Not for every retransmission of its prepare, and not
+    // with the same timeout each time: a candidate that cannot hear the promises campaigns
+    // again and again, and would otherwise hold this site's election timer still.
+    if (m.ballot > promised_before) reset_election_timer();
     step_down_if_outranked(m.ballot);
   }
   for (MessageBody& r : replies) out_.send(from, std::move(r));
@@ -152,6 +158,7 @@ void ReplicaImpl::on(SiteId from, const Promise& m) {
 }
 
 void ReplicaImpl::on(SiteId from, const Ack& m) {
+  answered(from, m.ballot);
   std::vector<LogEntry> decided;
   proposer_.on_ack(from, m, learner_, decided);
   apply(decided);
@@ -165,6 +172,7 @@ void ReplicaImpl::on(SiteId, const Nack& m) {
 void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
   note_ballot(m.promised);
   observe_decided_end(from, m.decided_end);
+  answered(from, m.ballot);
   step_down_if_outranked(m.promised);
   std::vector<ConfirmedRead> confirmed;
   proposer_.on_heartbeat_reply(from, m, confirmed);
@@ -246,6 +254,7 @@ void ReplicaImpl::step_down_if_outranked(Ballot seen) {
 }
 
 void ReplicaImpl::became_leader() {
+  leader_since_ = now_;
   leader_hint_ = self_;
   leader_ballot_ = proposer_.ballot();
   last_leader_contact_ = now_;
@@ -258,6 +267,32 @@ void ReplicaImpl::reset_election_timer() {
                                                        1, options_.election_timeout_ms)));
 }
 
+// Whether a quorum of voters (this one among them) answered this leader within an election
+// timeout. Answers only: a site that cannot hear the leader still sends it prepares.
+bool ReplicaImpl::quorum_heard() const {
+  std::size_t heard = 0;
+  for (SiteId s = 0; s < cluster_.size(); ++s)
+    if (cluster_.is_voter(s) &&
+        (s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms))
+      ++heard;
+  return heard >= cluster_.quorum();
+}
+
+void ReplicaImpl::answered(SiteId from, Ballot ballot) {
+  if (proposer_.is_leader() && ballot == proposer_.ballot()) last_answer_[from] = now_;
+}
+
+// A leader that no quorum has answered for an election timeout steps down (etcd raft's
+// CheckQuorum). A leader that can send but not receive would otherwise keep its followers'
+// election timers quiet with heartbeats forever, while every request forwarded to it is lost.
+void ReplicaImpl::check_quorum() {
+  if (!proposer_.is_leader() || options_.bug == InjectedBug::no_check_quorum) return;
+  if (now_ - leader_since_ < options_.election_timeout_ms || quorum_heard()) return;
+  proposer_.step_down();  // what it held is retried by the sites that submitted it
+  leader_hint_.reset();
+  reset_election_timer();
+}
+
 void ReplicaImpl::maybe_campaign() {
   if (!cluster_.is_voter(self_) || proposer_.is_leader()) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
@@ -265,6 +300,7 @@ void ReplicaImpl::maybe_campaign() {
       std::max({highest_round_, acceptor_.promised().round, proposer_.ballot().round}) + 1;
   leader_hint_.reset();
   proposer_.campaign(round, learner_.decided_end(), now_, out_);
+  acceptor_.promise_own(proposer_.ballot(), ready_);
   note_ballot(proposer_.ballot());
   reset_election_timer();
 }

@@ -76,6 +76,9 @@ class ReplicaImpl {
   void step_down_if_outranked(Ballot seen);
   void became_leader();
   void maybe_campaign();
+  void check_quorum();
+  bool quorum_heard() const;
+  void answered(SiteId from, Ballot ballot);
   void reset_election_timer();
   void apply(const std::vector<LogEntry>& decided);
   void learn(const std::vector<SlotCommand>& entries);
@@ -111,10 +114,12 @@ class ReplicaImpl {
   // What this site believes about leadership.
   std::optional<SiteId> leader_hint_;
   Ballot leader_ballot_;
-  TimeMs last_leader_contact_ = 0;
+  TimeMs last_leader_contact_ = 0;  // a leader heard or a candidate promised: the election timer
+  TimeMs leader_since_ = 0;  // when this site last became leader
   TimeMs election_timeout_ = 0;
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
+  std::vector<TimeMs> last_answer_;  // per voter: its last answer to this site as leader
 
   // Catch-up: the highest decided_end another site reported, and the site that reported it
   // last (the first to report it may have died since).

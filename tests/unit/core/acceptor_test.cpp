@@ -7,12 +7,12 @@ using namespace paxoskv;
 
 BOOST_AUTO_TEST_SUITE(acceptor)
 
-BOOST_AUTO_TEST_CASE(prepare_not_above_promise_is_refused_and_changes_nothing) {
+BOOST_AUTO_TEST_CASE(prepare_below_promise_is_refused_and_changes_nothing) {
   Acceptor a;
   Ready r;
   a.on_prepare(Prepare{Ballot{5, 1}, 0}, 0, r);
   a.on_accept(Accept{Ballot{5, 1}, 0, {{3, test::put("k", "v", 1, 1)}}}, 0, r);
-  for (Ballot lower : {Ballot{5, 1}, Ballot{5, 0}, Ballot{4, 2}, Ballot{0, 0}}) {
+  for (Ballot lower : {Ballot{5, 0}, Ballot{4, 2}, Ballot{0, 0}}) {
     Ready after;
     auto replies = a.on_prepare(Prepare{lower, 0}, 0, after);
     BOOST_REQUIRE_EQUAL(replies.size(), 1u);
@@ -22,6 +22,38 @@ BOOST_AUTO_TEST_CASE(prepare_not_above_promise_is_refused_and_changes_nothing) {
     BOOST_TEST((a.promised() == Ballot{5, 1}));
     BOOST_TEST(a.accepted().at(3).command.value == "v");
   }
+}
+
+// Issue 15, item 7: a prepare repeated at the promised ballot (its promise was lost) gets the
+// same answer as the first one, with what was accepted since, and records nothing new. Safe
+// because no proposer reuses a ballot: it promises its own before its prepares leave.
+BOOST_AUTO_TEST_CASE(prepare_at_the_promised_ballot_is_answered_again) {
+  Acceptor a;
+  Ready r;
+  a.on_prepare(Prepare{Ballot{5, 1}, 0}, 0, r);
+  a.on_accept(Accept{Ballot{5, 1}, 0, {{3, test::put("k", "v", 1, 1)}}}, 0, r);
+  Ready again;
+  auto replies = a.on_prepare(Prepare{Ballot{5, 1}, 0}, 0, again);
+  BOOST_REQUIRE_EQUAL(replies.size(), 1u);
+  BOOST_REQUIRE(std::holds_alternative<Promise>(replies[0]));
+  const Promise& p = std::get<Promise>(replies[0]);
+  BOOST_TEST((p.ballot == Ballot{5, 1}));
+  BOOST_REQUIRE_EQUAL(p.accepted.size(), 1u);
+  BOOST_TEST(p.accepted[0].command.value == "v");
+  BOOST_TEST(!again.must_persist());
+}
+
+BOOST_AUTO_TEST_CASE(a_candidate_promises_its_own_ballot_in_the_ready_of_its_prepares) {
+  Acceptor a;
+  Ready r;
+  a.on_prepare(Prepare{Ballot{2, 0}, 0}, 0, r);
+  Ready own;
+  a.promise_own(Ballot{3, 1}, own);
+  BOOST_TEST((own.promised == Ballot{3, 1}));
+  BOOST_TEST(own.must_persist());
+  Ready echo;
+  auto replies = a.on_prepare(Prepare{Ballot{3, 1}, 0}, 0, echo);
+  BOOST_TEST(std::holds_alternative<Promise>(replies[0]));
 }
 
 BOOST_AUTO_TEST_CASE(promise_carries_the_highest_accepted_value) {

@@ -1,4 +1,7 @@
 #include <boost/test/unit_test.hpp>
+#include <optional>
+#include <set>
+#include <utility>
 
 #include "test_network.hpp"
 
@@ -231,6 +234,56 @@ BOOST_AUTO_TEST_CASE(a_lagging_site_catches_up_after_the_site_it_asked_dies) {
   BOOST_TEST(net.replicas[other].log().size() == decided);
   BOOST_TEST(net.replicas[lagging].log().size() == decided);
   BOOST_TEST(net.replicas[lagging].kv().at("k") == "30");
+}
+
+// Issue 15, defect 4: a leader that can send but not receive. Its heartbeats kept the followers
+// from campaigning, so every request forwarded to it was lost and a put typed at a follower
+// failed although the two followers could talk. Now it steps down when no quorum has answered
+// it for an election timeout, and the followers elect one of them. (The deaf site then goes on
+// campaigning with ever higher ballots, and each campaign may still unseat the new leader:
+// that part of the issue is open; puts complete between the elections.)
+BOOST_AUTO_TEST_CASE(a_leader_that_cannot_hear_steps_down) {
+  // Forty runs: the sites' random election timeouts differ with the seed, and the fault strikes
+  // at a different moment of the heartbeat and election cycles, from the moment the first
+  // leader is elected (its first election timeout not over yet) to 700 ms later.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const TimeMs shift = static_cast<TimeMs>(seed * 37 % 740);
+    BOOST_TEST_CONTEXT("seed " << seed << ", fault " << shift << " ms after the first leader") {
+      test::TestNetwork net(3, 0, {}, seed * 100);
+      while (!net.leader()) net.run_for(10);
+      net.run_for(shift);
+      BOOST_REQUIRE(net.leader());
+      const SiteId deaf = *net.leader();
+      const SiteId follower = (deaf + 1) % 3;
+      auto deafened = [&](const Envelope& e) { return e.to == deaf && e.message.from != deaf; };
+      // The bound: the deaf leader steps down one election timeout (300 ms) after its last
+      // answer, a follower's timer runs out within two more (600 ms), and the forwarded put is
+      // retried every 250 ms: 2 s leave room for a split vote.
+      for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+        net.replicas[follower].submit(test::put("k", std::to_string(seq), 7, seq), net.now);
+        net.run_for(2000, deafened);
+        BOOST_REQUIRE_EQUAL(net.completions[follower].size(), seq);
+        BOOST_TEST(net.completions[follower].back().ok, "put " << seq);
+      }
+      BOOST_TEST(!net.replicas[deaf].status().is_leader);
+    }
+  }
+}
+
+// Issue 15, item 7: a candidate whose promise from a voter was lost sends its prepare again
+// at the same ballot, and the voter answers it like the first time: the first campaign wins.
+// Before, the repeated prepare was refused and one lost promise cost a whole new election.
+BOOST_AUTO_TEST_CASE(a_lost_promise_costs_a_retransmission_not_an_election) {
+  test::TestNetwork net(3);
+  std::set<std::pair<SiteId, SiteId>> dropped;  // (from, to): each voter's first promise
+  auto first_promises = [&](const Envelope& e) {
+    if (!std::holds_alternative<Promise>(e.message.body) || e.to == e.message.from) return false;
+    return dropped.insert({e.message.from, e.to}).second;
+  };
+  net.run_for(1500, first_promises);
+  BOOST_REQUIRE(!dropped.empty());
+  BOOST_REQUIRE(net.leader());
+  BOOST_TEST(net.replicas[*net.leader()].status().ballot.round == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

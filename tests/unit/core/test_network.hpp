@@ -27,10 +27,12 @@ inline Command put(std::string key, std::string value, std::uint64_t client, std
 
 class TestNetwork {
  public:
-  explicit TestNetwork(std::size_t voters, std::size_t learners = 0, ReplicaOptions options = {}) {
+  // Site i's randomness (its election timeouts) comes from seed `seed + i`.
+  explicit TestNetwork(std::size_t voters, std::size_t learners = 0, ReplicaOptions options = {},
+                       std::uint64_t seed = 1000) {
     Cluster cluster = make_cluster(voters, learners);
     for (SiteId i = 0; i < cluster.size(); ++i)
-      replicas.emplace_back(cluster, i, options, 1000 + i);
+      replicas.emplace_back(cluster, i, options, seed + i);
     completions.resize(cluster.size());
   }
 
