@@ -115,7 +115,7 @@ class ReplicaImpl {
   std::optional<SiteId> leader_hint_;
   Ballot leader_ballot_;
   TimeMs last_leader_contact_ = 0;  // a leader heard or a candidate promised: the election timer
-  TimeMs leader_since_ = 0;  // when this site last became leader
+  TimeMs leader_since_ = 0;         // when this site last became leader
   TimeMs election_timeout_ = 0;
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
