@@ -13,6 +13,11 @@ enum class Op : std::uint8_t { noop, put, append, del, tag };
 std::string_view op_name(Op op);
 std::optional<Op> op_from_name(std::string_view name);
 
+// The reasons a key or a value over its limit (limits.hpp) is refused with, wherever that is
+// checked: the shell, the client tool, the client protocol and the state machine (an append).
+std::string key_too_large_reason();    // "key too large (limit 256 bytes)"
+std::string value_too_large_reason();  // "value too large (limit 8192 bytes)"
+
 // Who asked for a command: a client id and that client's sequence number. The state
 // machine applies each (client, seq) at most once, so retries are harmless.
 struct RequestId {

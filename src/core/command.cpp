@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "paxoskv/limits.hpp"
+
 namespace paxoskv {
 
 namespace {
@@ -25,6 +27,14 @@ std::optional<Op> op_from_name(std::string_view name) {
   for (const auto& [o, n] : kOpNames)
     if (n == name) return o;
   return std::nullopt;
+}
+
+std::string key_too_large_reason() {
+  return "key too large (limit " + std::to_string(limits::max_key_bytes) + " bytes)";
+}
+
+std::string value_too_large_reason() {
+  return "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)";
 }
 
 }  // namespace paxoskv

@@ -39,9 +39,7 @@ ApplyResult KvStore::execute(const Command& command) {
       auto found = map_.find(command.key);
       const std::size_t stored = found == map_.end() ? 0 : found->second.size();
       if (stored + command.value.size() > limits::max_value_bytes)
-        return {false,
-                "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)",
-                false};
+        return {false, value_too_large_reason(), false};
       if (found == map_.end())
         map_.emplace(command.key, command.value);
       else

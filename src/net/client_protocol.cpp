@@ -226,9 +226,7 @@ std::variant<ClientRequest, DecodeError> detail::decode_generic_request(std::str
   if (r.key.empty() || r.key.size() > limits::max_key_bytes)
     return DecodeError{"key is empty or longer than " + std::to_string(limits::max_key_bytes) +
                        " bytes"};
-  if (r.value.size() > limits::max_value_bytes)
-    return DecodeError{"value too large (limit " + std::to_string(limits::max_value_bytes) +
-                       " bytes)"};
+  if (r.value.size() > limits::max_value_bytes) return DecodeError{value_too_large_reason()};
   return r;
 }
 

@@ -52,12 +52,8 @@ Refusal unable(std::string_view name, const std::string& reason) {
 // The checks every key and value passes before it may enter the log.
 std::optional<Refusal> check_sizes(std::string_view name, std::string_view key,
                                    std::string_view value) {
-  if (key.size() > limits::max_key_bytes)
-    return unable(name,
-                  "key too large (limit " + std::to_string(limits::max_key_bytes) + " bytes)");
-  if (value.size() > limits::max_value_bytes)
-    return unable(name,
-                  "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)");
+  if (key.size() > limits::max_key_bytes) return unable(name, key_too_large_reason());
+  if (value.size() > limits::max_value_bytes) return unable(name, value_too_large_reason());
   if (!is_valid_utf8(key)) return unable(name, "key is not valid UTF-8");
   if (!is_valid_utf8(value)) return unable(name, "value is not valid UTF-8");
   return std::nullopt;

@@ -109,13 +109,11 @@ std::string result_line(const Invocation& inv, const client::Result& r) {
 int run(const Invocation& inv, const Cluster& cluster) {
   std::string op(net::client_op_name(inv.op));
   if (inv.key.size() > limits::max_key_bytes) {
-    std::cout << "unable to execute " << op << ": key too large (limit " << limits::max_key_bytes
-              << " bytes)\n";
+    std::cout << "unable to execute " << op << ": " << key_too_large_reason() << "\n";
     return kExitFailure;
   }
   if (inv.value.size() > limits::max_value_bytes) {
-    std::cout << "unable to execute " << op << ": value too large (limit "
-              << limits::max_value_bytes << " bytes)\n";
+    std::cout << "unable to execute " << op << ": " << value_too_large_reason() << "\n";
     return kExitFailure;
   }
   boost::asio::io_context io;
