@@ -104,8 +104,8 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
 }  // namespace
 
 AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site,
-                             std::size_t compact_slack)
-    : compact_slack_(compact_slack) {
+                             std::size_t compact_slack, FileSystem& fs)
+    : file_(fs), compact_slack_(compact_slack) {
   const std::filesystem::path path = dir / (site + "_state.json");
   // A damaged last record is refused, not cut as if torn: it may be the newest promise.
   std::vector<json::object> records =

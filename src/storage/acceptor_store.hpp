@@ -35,7 +35,8 @@ class AcceptorStore {
   // Opens or creates the file; repairs a torn tail; throws StorageError if corrupt. The file
   // is rewritten when it holds more than 2 x live + compact_slack records.
   AcceptorStore(const std::filesystem::path& dir, const std::string& site,
-                std::size_t compact_slack = kDefaultCompactSlack);
+                std::size_t compact_slack = kDefaultCompactSlack,
+                FileSystem& fs = posix_file_system());
 
   Ballot promised() const { return promised_; }
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }

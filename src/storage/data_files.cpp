@@ -1,7 +1,6 @@
 #include "storage/data_files.hpp"
 
 #include <boost/json.hpp>
-#include <system_error>
 
 #include "storage/json_array_file.hpp"
 #include "storage/storage_error.hpp"
@@ -10,18 +9,12 @@ namespace paxoskv::storage {
 
 namespace {
 
-bool file_exists(const std::filesystem::path& path) {
-  std::error_code error;
-  bool exists = std::filesystem::exists(path, error);
-  if (error) throw StorageError(path.string() + ": cannot check the file: " + error.message());
-  return exists;
-}
-
 // A state file exactly as a fresh site creates it: the header and no records. Anything that
 // does not read cleanly is not: its own open reports what is wrong with it.
-bool holds_no_records(const std::filesystem::path& state, const std::string& site) {
+bool holds_no_records(const std::filesystem::path& state, const std::string& site, FileSystem& fs) {
   try {
-    ArrayFileContents contents = read_array_file(state, site, "records");
+    ArrayFileContents contents =
+        read_array_file(state, site, "records", TailRule::any_bad_tail, fs);
     return contents.elements.empty() && !contents.torn_tail;
   } catch (const StorageError&) {
     return false;
@@ -39,15 +32,15 @@ bool holds_no_records(const std::filesystem::path& state, const std::string& sit
 }  // namespace
 
 const std::filesystem::path& check_data_files(const std::filesystem::path& dir,
-                                              const std::string& site) {
+                                              const std::string& site, FileSystem& fs) {
   const std::filesystem::path state = dir / (site + "_state.json");
   const std::filesystem::path log = dir / (site + "_log.json");
-  const bool has_state = file_exists(state);
-  const bool has_log = file_exists(log);
+  const bool has_state = fs.exists(state);
+  const bool has_log = fs.exists(log);
   const std::filesystem::path snapshot = dir / (site + "_snapshot.json");
-  if (file_exists(snapshot) && !has_state)
+  if (fs.exists(snapshot) && !has_state)
     refuse_missing(state, snapshot, "forget every promise and accepted value of this acceptor");
-  if (has_state && !has_log && !holds_no_records(state, site))
+  if (has_state && !has_log && !holds_no_records(state, site, fs))
     refuse_missing(log, state, "silently reset the decided log");
   if (has_log && !has_state)
     refuse_missing(state, log, "forget every promise and accepted value of this acceptor");

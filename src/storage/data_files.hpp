@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "storage/file_system.hpp"
+
 namespace paxoskv::storage {
 
 // Checks, before the stores open (and would create) them, that DIR/SITE_state.json and
@@ -14,6 +16,7 @@ namespace paxoskv::storage {
 // that could be lost. A snapshot file without the state file is refused the same way.
 // Returns `dir`, so the site can call it in its member initializers.
 const std::filesystem::path& check_data_files(const std::filesystem::path& dir,
-                                              const std::string& site);
+                                              const std::string& site,
+                                              FileSystem& fs = posix_file_system());
 
 }  // namespace paxoskv::storage

@@ -1,18 +1,13 @@
 #include "storage/json_array_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cassert>
-#include <cerrno>
-#include <cstring>
 #include <string_view>
 #include <utility>
 
 #include "storage/corruption.hpp"
-#include "storage/posix_file.hpp"
+#include "storage/storage_error.hpp"
 
 namespace paxoskv::storage {
 
@@ -167,23 +162,30 @@ void check_header(const std::string& content, const std::string& header,
   }
 }
 
+std::string read_existing_file(FileSystem& fs, const std::filesystem::path& path) {
+  std::optional<std::string> content = read_file(fs, path);
+  if (!content) throw StorageError(path.string() + ": cannot open: No such file or directory");
+  return std::move(*content);
+}
+
 }  // namespace
 
 ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
-                                  const std::string& array_key, TailRule rule) {
+                                  const std::string& array_key, TailRule rule, FileSystem& fs) {
   const std::string header = header_line(site, array_key);
-  const std::string content = posix::read_file(path);
+  const std::string content = read_existing_file(fs, path);
   check_header(content, header, path, site, array_key);
   Body body = parse_body(without_padding(content), header.size(), path, rule);
   return ArrayFileContents{std::move(body.elements), body.torn};
 }
 
 JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
-    : path_(std::move(other.path_)),
+    : fs_(other.fs_),
+      path_(std::move(other.path_)),
       site_(std::move(other.site_)),
       array_key_(std::move(other.array_key_)),
       reserve_(other.reserve_),
-      fd_(std::exchange(other.fd_, -1)),
+      fd_(std::exchange(other.fd_, FileSystem::kNoHandle)),
       size_(other.size_),
       allocated_(other.allocated_),
       elements_(other.elements_),
@@ -194,12 +196,13 @@ JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
 JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   if (this == &other) return *this;
   drop_staged();
-  posix::close_fd(fd_);
+  fs_->close(fd_);
+  fs_ = other.fs_;
   path_ = std::move(other.path_);
   site_ = std::move(other.site_);
   array_key_ = std::move(other.array_key_);
   reserve_ = other.reserve_;
-  fd_ = std::exchange(other.fd_, -1);
+  fd_ = std::exchange(other.fd_, FileSystem::kNoHandle);
   size_ = other.size_;
   allocated_ = other.allocated_;
   elements_ = other.elements_;
@@ -211,7 +214,7 @@ JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
 
 JsonArrayFile::~JsonArrayFile() {
   drop_staged();
-  posix::close_fd(fd_);
+  fs_->close(fd_);
 }
 
 const std::filesystem::path& JsonArrayFile::where() const {
@@ -220,8 +223,7 @@ const std::filesystem::path& JsonArrayFile::where() const {
 
 void JsonArrayFile::drop_staged() noexcept {
   if (!staged_) return;
-  std::error_code ignored;  // a leftover temp file is only clutter: the next stage truncates it
-  std::filesystem::remove(temp_path_, ignored);
+  fs_->remove(temp_path_);  // a leftover is only clutter: the next stage truncates it
   staged_ = false;
 }
 
@@ -234,17 +236,17 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
   array_key_ = array_key;
   reserve_ = reserve;
   const std::string header = header_line(site, array_key);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd_ < 0 && errno == ENOENT) {
-    posix::make_dirs(path.parent_path());
-    fd_ = posix::replace_atomically(path, header + std::string(kClosing), true);
+  std::optional<FileSystem::Handle> existing = fs_->open(path, true);
+  if (!existing) {
+    fs_->make_dirs(path.parent_path());
+    fd_ = replace_atomically(*fs_, path, header + std::string(kClosing), true);
     size_ = header.size() + kClosing.size();
     allocated_ = size_;
     return {};
   }
-  if (fd_ < 0) posix::throw_errno(path, "cannot open");
+  fd_ = *existing;
 
-  const std::string file = posix::read_all(fd_, path);
+  const std::string file = fs_->read_all(fd_, path);
   check_header(file, header, path, site, array_key);
   const std::string_view content = without_padding(file);
 
@@ -256,10 +258,9 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
     // Cut first, then the closing brackets: a crash in between leaves the complete elements
     // and no closing line, which the next open repairs the same way. (Writing the brackets
     // first could turn the rest of a torn line into what looks like a complete element.)
-    if (::ftruncate(fd_, static_cast<off_t>(body.cut)) != 0)
-      posix::throw_errno(path, "cannot truncate the torn tail");
-    posix::write_all_at(fd_, path, kClosing, body.cut);
-    posix::sync_fd(fd_, path);
+    fs_->truncate(fd_, path, body.cut);
+    fs_->write_at(fd_, path, kClosing, body.cut);
+    fs_->sync(fd_, path);
     size_ = body.cut + kClosing.size();
     allocated_ = size_;
     repaired_ = true;
@@ -307,17 +308,17 @@ void JsonArrayFile::write_tail(std::string_view bytes) {
     // append + fsync on this machine's disk). Written before the elements: a crash between
     // the two leaves the document whole.
     const std::uint64_t grown = end + reserve_;
-    posix::write_all_at(fd_, where(), std::string(grown - allocated_, ' '), allocated_);
+    fs_->write_at(fd_, where(), std::string(grown - allocated_, ' '), allocated_);
     allocated_ = grown;
   }
   // Over the old closing brackets: only the end of the file is touched, whatever its size.
-  posix::write_all_at(fd_, where(), bytes, at);
+  fs_->write_at(fd_, where(), bytes, at);
   size_ = end;
   allocated_ = std::max(allocated_, size_);
 }
 
 void JsonArrayFile::sync() {
-  posix::sync_data(fd_, where());
+  fs_->sync_data(fd_, where());
 }
 
 void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
@@ -329,13 +330,13 @@ void JsonArrayFile::rewrite(const std::vector<json::object>& elements) {
 
 void JsonArrayFile::rewrite_text(const std::vector<std::string>& elements) {
   assert(fd_ >= 0 && !staged_);
-  JsonArrayFile staged = stage_text(path_, site_, array_key_, elements, reserve_);
+  JsonArrayFile staged = stage_text(*fs_, path_, site_, array_key_, elements, reserve_);
   staged.put_in_place();
   *this = std::move(staged);
 }
 
-JsonArrayFile JsonArrayFile::stage_text(const std::filesystem::path& path, const std::string& site,
-                                        const std::string& array_key,
+JsonArrayFile JsonArrayFile::stage_text(FileSystem& fs, const std::filesystem::path& path,
+                                        const std::string& site, const std::string& array_key,
                                         const std::vector<std::string>& elements,
                                         std::size_t reserve, std::string_view copied) {
   std::string content = header_line(site, array_key);
@@ -357,10 +358,10 @@ JsonArrayFile JsonArrayFile::stage_text(const std::filesystem::path& path, const
   content += kClosing;
   const std::size_t size = content.size();
   content.append(reserve, ' ');  // the padding appends overwrite (see write_tail)
-  JsonArrayFile staged;
-  staged.fd_ = posix::write_temp_file(path, content);
+  JsonArrayFile staged(fs);
+  staged.fd_ = write_temp_file(fs, path, content);
   staged.staged_ = true;
-  staged.temp_path_ = posix::temp_path(path);
+  staged.temp_path_ = temp_path(path);
   staged.path_ = path;
   staged.site_ = site;
   staged.array_key_ = array_key;
@@ -371,9 +372,9 @@ JsonArrayFile JsonArrayFile::stage_text(const std::filesystem::path& path, const
   return staged;
 }
 
-std::string JsonArrayFile::read_element_lines(const std::filesystem::path& path, std::size_t first,
-                                              std::size_t last) {
-  const std::string content = posix::read_file(path);
+std::string JsonArrayFile::read_element_lines(FileSystem& fs, const std::filesystem::path& path,
+                                              std::size_t first, std::size_t last) {
+  const std::string content = read_existing_file(fs, path);
   std::string lines;
   std::size_t pos = content.find('\n') + 1;  // after the header
   for (std::size_t i = 0; i < last; ++i) {
@@ -391,7 +392,7 @@ std::string JsonArrayFile::read_element_lines(const std::filesystem::path& path,
 
 void JsonArrayFile::put_in_place() {
   assert(staged_);
-  posix::rename_temp_file(path_);
+  rename_temp_file(*fs_, path_);
   staged_ = false;
 }
 

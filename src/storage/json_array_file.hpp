@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/file_system.hpp"
+
 namespace paxoskv::storage {
 
 // Which bad tails open() cuts off as the remains of a torn append.
@@ -33,7 +35,8 @@ enum class TailRule {
 // torn tail: open() throws StorageError naming the file and the line.
 class JsonArrayFile {
  public:
-  JsonArrayFile() = default;
+  // Its file lives in `fs`.
+  explicit JsonArrayFile(FileSystem& fs = posix_file_system()) : fs_(&fs) {}
   JsonArrayFile(const JsonArrayFile&) = delete;
   JsonArrayFile& operator=(const JsonArrayFile&) = delete;
   JsonArrayFile(JsonArrayFile&&) noexcept;
@@ -63,8 +66,8 @@ class JsonArrayFile {
   // append to the staged file and sync it, and calls put_in_place to rename it over the old
   // one. A staged file dropped before that removes its temp file.
   // `copied` (from read_element_lines) follows `elements`.
-  static JsonArrayFile stage_text(const std::filesystem::path& path, const std::string& site,
-                                  const std::string& array_key,
+  static JsonArrayFile stage_text(FileSystem& fs, const std::filesystem::path& path,
+                                  const std::string& site, const std::string& array_key,
                                   const std::vector<std::string>& elements, std::size_t reserve = 0,
                                   std::string_view copied = {});
   void put_in_place();
@@ -72,10 +75,11 @@ class JsonArrayFile {
   // that leads all but a file's first element. Read through a descriptor of its own, so it may
   // run on another thread while the owner appends: an append never rewrites an element line.
   // Throws StorageError if the file has fewer elements.
-  static std::string read_element_lines(const std::filesystem::path& path, std::size_t first,
-                                        std::size_t last);
+  static std::string read_element_lines(FileSystem& fs, const std::filesystem::path& path,
+                                        std::size_t first, std::size_t last);
 
   const std::filesystem::path& path() const { return path_; }
+  FileSystem& file_system() const { return *fs_; }
   // True when open() cut a torn tail off (and restored the closing brackets).
   bool repaired() const { return repaired_; }
 
@@ -84,11 +88,12 @@ class JsonArrayFile {
   void drop_staged() noexcept;                 // removes the temp file of a staged file
   const std::filesystem::path& where() const;  // the file fd_ is open on, for messages
 
+  FileSystem* fs_;
   std::filesystem::path path_;
   std::string site_;
   std::string array_key_;
   std::size_t reserve_ = 0;
-  int fd_ = -1;
+  FileSystem::Handle fd_ = FileSystem::kNoHandle;
   std::uint64_t size_ = 0;       // bytes of the document, closing brackets included
   std::uint64_t allocated_ = 0;  // bytes in the file: the document, then spaces
   std::size_t elements_ = 0;     // so the first element gets no leading comma
@@ -108,6 +113,7 @@ struct ArrayFileContents {
 // be read or is corrupt beyond a torn tail.
 ArrayFileContents read_array_file(const std::filesystem::path& path, const std::string& site,
                                   const std::string& array_key,
-                                  TailRule rule = TailRule::any_bad_tail);
+                                  TailRule rule = TailRule::any_bad_tail,
+                                  FileSystem& fs = posix_file_system());
 
 }  // namespace paxoskv::storage

@@ -1,10 +1,6 @@
 #include "storage/kv_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "core/json_text.hpp"
-#include "storage/posix_file.hpp"
 
 namespace paxoskv::storage {
 
@@ -22,30 +18,25 @@ std::string kv_json(const KvCopy& kv) {
 }  // namespace
 
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
-                   bool durable) {
-  write_kv_file(dir, site, KvCopy(kv), durable);
+                   bool durable, FileSystem& fs) {
+  write_kv_file(dir, site, KvCopy(kv), durable, fs);
 }
 
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvCopy& kv,
-                   bool durable) {
+                   bool durable, FileSystem& fs) {
   std::string content = kv_json(kv);
-  posix::make_dirs(dir);
+  fs.make_dirs(dir);
   std::filesystem::path path = dir / (site + ".json");
   if (durable) {
-    posix::replace_atomically(path, content, false);
+    replace_atomically(fs, path, content, false);
     return;
   }
-  const std::filesystem::path tmp = posix::temp_path(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) posix::throw_errno(tmp, "cannot create");
-  try {
-    posix::write_in_steps(fd, tmp, content);
-  } catch (...) {
-    ::close(fd);
-    throw;
+  const std::filesystem::path tmp = temp_path(path);
+  {
+    OpenFile file(fs, fs.create(tmp));
+    write_in_steps(fs, file.get(), tmp, content);
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) posix::throw_errno(path, "cannot rename temp file");
+  fs.rename(tmp, path);
 }
 
 }  // namespace paxoskv::storage

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "paxoskv/kv_map.hpp"
+#include "storage/file_system.hpp"
 
 namespace paxoskv::storage {
 
@@ -13,8 +14,8 @@ namespace paxoskv::storage {
 // it (the periodic rewrites of a running site) the rename alone keeps the file whole, and a
 // file lost to a power failure is rewritten from the log at the next start.
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvCopy& kv,
-                   bool durable = true);
+                   bool durable = true, FileSystem& fs = posix_file_system());
 void write_kv_file(const std::filesystem::path& dir, const std::string& site, const KvMap& kv,
-                   bool durable = true);
+                   bool durable = true, FileSystem& fs = posix_file_system());
 
 }  // namespace paxoskv::storage

@@ -91,10 +91,12 @@ ChainCheck verify_log_entries(std::vector<json::object> elements) {
   return check;
 }
 
-LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site) {
+LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site,
+                             FileSystem& fs) {
   LogFileCheck out;
   out.path = dir / (site + "_log.json");
-  ArrayFileContents contents = read_array_file(out.path, site, "entries");
+  ArrayFileContents contents =
+      read_array_file(out.path, site, "entries", TailRule::any_bad_tail, fs);
   out.torn_tail = contents.torn_tail;
   out.chain = verify_log_entries(std::move(contents.elements));
   return out;
@@ -105,7 +107,8 @@ std::filesystem::path LogStore::log_path(const std::filesystem::path& dir,
   return dir / (site + "_log.json");
 }
 
-LogStore::LogStore(const std::filesystem::path& dir, const std::string& site) : site_(site) {
+LogStore::LogStore(const std::filesystem::path& dir, const std::string& site, FileSystem& fs)
+    : site_(site), file_(fs) {
   const std::filesystem::path path = log_path(dir, site);
   ChainCheck check =
       verify_log_entries(file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes));
@@ -172,18 +175,20 @@ void LogStore::rewrite(Slot start, const Hash& start_hash, const std::vector<Log
     elements.push_back(json::serialize(e));
   for (std::string& text : continuing_texts(entries, start, staged.last_hash))
     elements.push_back(std::move(text));
-  staged.file = JsonArrayFile::stage_text(file_.path(), site_, "entries", elements, kReserveBytes);
+  staged.file = JsonArrayFile::stage_text(file_.file_system(), file_.path(), site_, "entries",
+                                          elements, kReserveBytes);
   install_rewrite(std::move(staged), entries);
 }
 
 LogStore::StagedRewrite LogStore::stage_rewrite(const std::filesystem::path& dir,
                                                 const std::string& site, Slot file_start,
-                                                Slot start, const Hash& start_hash, Slot end) {
+                                                Slot start, const Hash& start_hash, Slot end,
+                                                FileSystem& fs) {
   assert(file_start <= start && start <= end);
   const std::filesystem::path path = log_path(dir, site);
   // Element i of the file is slot file_start + i, after the start element if there is one.
   const std::size_t first = (file_start > 0 ? 1 : 0) + (start - file_start);
-  std::string copied = JsonArrayFile::read_element_lines(path, first, first + (end - start));
+  std::string copied = JsonArrayFile::read_element_lines(fs, path, first, first + (end - start));
   // Checked here, off the owner's thread, rather than found broken at the next start.
   std::vector<json::object> elements = start_elements(start, start_hash);
   std::vector<std::string> head;
@@ -206,7 +211,7 @@ LogStore::StagedRewrite LogStore::stage_rewrite(const std::filesystem::path& dir
   staged.start_hash = start_hash;
   staged.end = end;
   staged.last_hash = check.entries.empty() ? start_hash : check.entries.back().hash;
-  staged.file = JsonArrayFile::stage_text(path, site, "entries", head, kReserveBytes, copied);
+  staged.file = JsonArrayFile::stage_text(fs, path, site, "entries", head, kReserveBytes, copied);
   return staged;
 }
 

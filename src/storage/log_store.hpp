@@ -54,7 +54,8 @@ struct LogFileCheck {
   bool torn_tail = false;  // a torn last write, which the site cuts off at its next start
 };
 // Throws StorageError if the file cannot be read or is corrupt as a file (see JsonArrayFile).
-LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site);
+LogFileCheck verify_log_file(const std::filesystem::path& dir, const std::string& site,
+                             FileSystem& fs = posix_file_system());
 
 class LogStore {
  public:
@@ -70,7 +71,8 @@ class LogStore {
 
   // Opens or creates the file; repairs a torn tail; verifies that slots are contiguous from 0
   // and that every hash matches the chain; throws StorageError naming the file and the slot.
-  LogStore(const std::filesystem::path& dir, const std::string& site);
+  LogStore(const std::filesystem::path& dir, const std::string& site,
+           FileSystem& fs = posix_file_system());
 
   // The entries found on open (moved out: the store itself keeps no copy).
   std::vector<LogEntry> take_loaded();
@@ -105,7 +107,8 @@ class LogStore {
     Hash last_hash = genesis_hash;
   };
   static StagedRewrite stage_rewrite(const std::filesystem::path& dir, const std::string& site,
-                                     Slot file_start, Slot start, const Hash& start_hash, Slot end);
+                                     Slot file_start, Slot start, const Hash& start_hash, Slot end,
+                                     FileSystem& fs = posix_file_system());
   void install_rewrite(StagedRewrite staged, std::span<const LogEntry> log);
 
  private:

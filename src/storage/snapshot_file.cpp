@@ -1,12 +1,7 @@
 #include "storage/snapshot_file.hpp"
 
-#include <fcntl.h>
-
-#include <cerrno>
-
 #include "storage/corruption.hpp"
 #include "storage/log_store.hpp"
-#include "storage/posix_file.hpp"
 
 namespace paxoskv::storage {
 
@@ -15,26 +10,17 @@ std::filesystem::path snapshot_path(const std::filesystem::path& dir, const std:
 }
 
 void write_snapshot_file(const std::filesystem::path& dir, const std::string& site,
-                         const SnapshotImage& image) {
-  posix::make_dirs(dir);
-  posix::replace_atomically(snapshot_path(dir, site), image.bytes, false);
+                         const SnapshotImage& image, FileSystem& fs) {
+  fs.make_dirs(dir);
+  replace_atomically(fs, snapshot_path(dir, site), image.bytes, false);
 }
 
 std::shared_ptr<const SnapshotImage> read_snapshot_file(const std::filesystem::path& dir,
-                                                        const std::string& site) {
+                                                        const std::string& site, FileSystem& fs) {
   const std::filesystem::path path = snapshot_path(dir, site);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return nullptr;
-  if (fd < 0) posix::throw_errno(path, "cannot open");
-  std::string bytes;
-  try {
-    bytes = posix::read_all(fd, path);
-  } catch (...) {
-    posix::close_fd(fd);
-    throw;
-  }
-  posix::close_fd(fd);
-  auto image = snapshot_image_from_bytes(std::move(bytes));
+  std::optional<std::string> bytes = read_file(fs, path);
+  if (!bytes) return nullptr;
+  auto image = snapshot_image_from_bytes(std::move(*bytes));
   if (const std::string* e = std::get_if<std::string>(&image)) refuse_corrupt(path, *e);
   return std::get<std::shared_ptr<const SnapshotImage>>(image);
 }

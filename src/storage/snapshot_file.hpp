@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "paxoskv/snapshot.hpp"
+#include "storage/file_system.hpp"
 
 namespace paxoskv::storage {
 
@@ -16,11 +17,12 @@ class LogStore;
 // file, fsync, rename, fsync of the directory; a crash leaves the old or the new one.
 std::filesystem::path snapshot_path(const std::filesystem::path& dir, const std::string& site);
 void write_snapshot_file(const std::filesystem::path& dir, const std::string& site,
-                         const SnapshotImage& image);
+                         const SnapshotImage& image, FileSystem& fs = posix_file_system());
 // nullptr when there is no snapshot file; throws StorageError naming the file when it cannot
 // be read or does not decode.
 std::shared_ptr<const SnapshotImage> read_snapshot_file(const std::filesystem::path& dir,
-                                                        const std::string& site);
+                                                        const std::string& site,
+                                                        FileSystem& fs = posix_file_system());
 
 // At start, after opening the log (whose loaded entries are `log`): checks that the log and
 // the snapshot meet, as compaction leaves them at any crash point:
