@@ -105,7 +105,10 @@ Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
       data_dir_(data_dir),
       acceptor_store_(storage::check_data_files(ensure_directory(data_dir), cluster.name(self)),
                       cluster.name(self)),
-      log_store_(data_dir, cluster.name(self)),
+      // Damage in the log above the point the state file says was fsynced is a power cut's
+      // unsynced tail, covered by acceptor records and peers: it is cut, not refused.
+      log_store_(data_dir, cluster.name(self), storage::posix_file_system(),
+                 acceptor_store_.log_durable()),
       replica_(cluster, self, options, random_seed()),
       transport_(io, cluster_, self),
       clients_(replica_, transport_, cluster_),

@@ -83,16 +83,41 @@ std::string accepted_text(const AcceptedEntry& e) {
   return out;
 }
 
-// Reads one record into either `promised` or `accepted`; returns what is wrong, "" if fine.
+// The record that says the decided log is durable below `end` (see forget_below).
+std::string log_durable_text(Slot end) {
+  std::string out = "{\"log_durable\":";
+  json_text::append_u64(out, end);
+  out += '}';
+  return out;
+}
+
+// `record` (a record's text without its checksum), marked as the first of an append of `count`
+// records: at open, damage inside the last append is a power cut's doing (see open_tail).
+std::string with_batch(std::string record, std::size_t count) {
+  record.pop_back();  // the closing '}'
+  record += ",\"batch\":";
+  json_text::append_u64(record, count);
+  record += '}';
+  return record;
+}
+
+// Reads one record into `promised`, `accepted` or `log_durable`; returns what is wrong, ""
+// if fine.
 std::string read_record(const json::object& o, std::optional<Ballot>& promised,
-                        std::optional<AcceptedEntry>& accepted) {
+                        std::optional<AcceptedEntry>& accepted, std::optional<Slot>& log_durable) {
+  if (o.contains("log_durable")) {
+    Slot end = 0;
+    if (auto e = json_form::read_u64(o, "log_durable", end); !e.empty()) return e;
+    log_durable = end;
+    return "";
+  }
   if (o.contains("promised")) {
     Ballot b;
     if (auto e = json_form::read_ballot(o, "promised", b); !e.empty()) return e;
     promised = b;
     return "";
   }
-  if (!o.contains("slot")) return "neither a promise nor an accepted entry";
+  if (!o.contains("slot")) return "neither a promise, an accepted entry nor a durable point";
   AcceptedEntry entry;
   if (auto e = json_form::read_u64(o, "slot", entry.slot); !e.empty()) return e;
   if (auto e = json_form::read_ballot(o, "ballot", entry.ballot); !e.empty()) return e;
@@ -101,21 +126,50 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
   return "";
 }
 
+// The records from `index` on, the first damaged, may be a power cut's doing only if they all
+// belong to the last append, whose fsync may not have returned: every earlier append was
+// fsynced before the next was written. The first record of an append says how many records it
+// wrote. Either the damage lies within the last append that says so, or it starts right where
+// that one ended (a rewritten file's records are one fsynced whole) and is the first record of
+// an append whose "batch" the power cut took, with no later append after it.
+bool in_last_append(std::size_t index, const std::vector<json::object>& before,
+                    const std::vector<json::object>& after, std::size_t lines) {
+  std::size_t append_end = 0;  // where the last append known from `before` ends
+  for (std::size_t i = before.size(); i-- > 0;) {
+    const json::value* batch = before[i].if_contains("batch");
+    if (!batch) continue;
+    boost::system::error_code ec;
+    const auto count = batch->to_number<std::uint64_t>(ec);
+    if (ec) return false;
+    if (i + count >= index + lines) return true;
+    append_end = i + count;
+    break;
+  }
+  if (append_end != 0 && append_end != index) return false;
+  return std::none_of(after.begin(), after.end(),
+                      [](const json::object& o) { return o.contains("batch"); });
+}
+
 }  // namespace
 
 AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string& site,
                              std::size_t compact_slack, FileSystem& fs)
     : file_(fs), compact_slack_(compact_slack) {
   const std::filesystem::path path = dir / (site + "_state.json");
-  // A damaged last record is refused, not cut as if torn: it may be the newest promise.
+  // A damaged last record is cut only where a torn write shows: it may be the newest promise.
   std::vector<json::object> records =
-      file_.open(path, site, "records", TailRule::torn_append_only, kReserveBytes);
+      file_.open(path, site, "records", TailRule::torn_append_only, kReserveBytes, in_last_append);
   // A file of an older version has no checksum in any record; once written by this one, it
   // has one in every record, so a record without one among others is damage (its key hit).
   const auto checked = static_cast<std::size_t>(
       std::count_if(records.begin(), records.end(),
                     [](const json::object& o) { return o.contains(kChecksumKey); }));
   const bool legacy = checked == 0 && !records.empty();
+  // Records forgotten by a version without durable points leave no trace of where they were.
+  knows_log_durable_ =
+      records.empty() || std::any_of(records.begin(), records.end(), [](const json::object& o) {
+        return o.contains("batch") || o.contains("log_durable");
+      });
   for (std::size_t i = 0; i < records.size(); ++i) {
     auto refuse = [&](const std::string& what) {
       refuse_corrupt(
@@ -123,13 +177,28 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
     };
     if (!legacy && !records[i].contains(kChecksumKey)) refuse("no checksum");
     if (!legacy)
-      if (std::string e = checksum_problem(records[i]); !e.empty()) refuse(e);
+      if (std::string e = checksum_problem(records[i]); !e.empty()) {
+        // A sector lost inside a value still parses; only the checksum shows it. Inside the
+        // last append, with the marks of a torn write, that is a power cut's doing, as a line
+        // that does not parse is; a flipped bit is refused wherever it is.
+        const std::vector<json::object> before(records.begin(), records.begin() + i);
+        const std::vector<json::object> after(records.begin() + i + 1, records.end());
+        if (!in_last_append(i, before, after, records.size() - i) ||
+            !file_.shows_torn_write_from(i))
+          refuse(e);
+        file_.cut_to(i);
+        records.resize(i);
+        break;
+      }
     std::optional<Ballot> promised;
     std::optional<AcceptedEntry> accepted;
-    if (std::string e = read_record(records[i], promised, accepted); !e.empty()) refuse(e);
+    std::optional<Slot> log_durable;
+    if (std::string e = read_record(records[i], promised, accepted, log_durable); !e.empty())
+      refuse(e);
     // Folding: a promise only ever rises; a later accept for a slot supersedes an earlier one.
     if (promised) promised_ = std::max(promised_, *promised);
     if (accepted) accepted_[accepted->slot] = std::move(*accepted);
+    if (log_durable) log_durable_ = std::max(log_durable_, *log_durable);
   }
   record_count_ = records.size();
   if (legacy) {
@@ -144,16 +213,28 @@ void AcceptorStore::record(std::optional<Ballot> promised,
   assert(!promised || *promised >= promised_);
   std::vector<std::string> records;
   records.reserve(accepted.size() + 1);
-  if (promised) records.push_back(with_checksum_text(promise_text(*promised)));
-  for (const AcceptedEntry& e : accepted) records.push_back(with_checksum_text(accepted_text(e)));
-  file_.append_text(records);
-  record_count_ += records.size();
+  if (promised) records.push_back(promise_text(*promised));
+  for (const AcceptedEntry& e : accepted) records.push_back(accepted_text(e));
+  append(std::move(records));
   if (promised) promised_ = *promised;
   for (const AcceptedEntry& e : accepted) accepted_[e.slot] = e;
 }
 
+void AcceptorStore::append(std::vector<std::string> records) {
+  if (records.empty()) return;
+  records.front() = with_batch(std::move(records.front()), records.size());
+  for (std::string& record : records) record = with_checksum_text(std::move(record));
+  file_.append_text(records);
+  record_count_ += records.size();
+}
+
 void AcceptorStore::forget_below(Slot decided_end) {
+  if (decided_end <= log_durable_) return;
+  log_durable_ = decided_end;
   accepted_.erase(accepted_.begin(), accepted_.lower_bound(decided_end));
+  // Durable with the next sync; until then the point recorded earlier is the one a restart
+  // trusts, which only makes it stricter.
+  append({log_durable_text(decided_end)});
   maybe_compact();
 }
 
@@ -162,7 +243,8 @@ void AcceptorStore::sync() {
 }
 
 void AcceptorStore::maybe_compact() {
-  const std::size_t live = (promised_.is_null() ? 0 : 1) + accepted_.size();
+  const std::size_t live =
+      (promised_.is_null() ? 0 : 1) + (log_durable_ > 0 ? 1 : 0) + accepted_.size();
   if (record_count_ <= 2 * live + compact_slack_) return;
   rewrite_live();
 }
@@ -171,10 +253,11 @@ void AcceptorStore::rewrite_live() {
   // Any promise read is kept, even one of round 0 (which a site never makes, but a file may
   // hold): the rewritten file must fold to exactly the same state.
   const bool promise = promised_ != Ballot{};
-  const std::size_t live = (promise ? 1 : 0) + accepted_.size();
+  const std::size_t live = (promise ? 1 : 0) + (log_durable_ > 0 ? 1 : 0) + accepted_.size();
   std::vector<std::string> records;
   records.reserve(live);
   if (promise) records.push_back(with_checksum_text(promise_text(promised_)));
+  if (log_durable_ > 0) records.push_back(with_checksum_text(log_durable_text(log_durable_)));
   for (const auto& [slot, entry] : accepted_)
     records.push_back(with_checksum_text(accepted_text(entry)));
   assert(records.size() == live);

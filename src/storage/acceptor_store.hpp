@@ -19,7 +19,13 @@ namespace paxoskv::storage {
 //   {"site":"alpha","records":[
 //   {"promised":[3,1],"checksum":"<16 hex digits>"}
 //   ,{"slot":5,"ballot":[3,1],"op":"put","key":"k","value":"v","client":7,"seq":2,"checksum":"..."}
+//   ,{"log_durable":5,"batch":1,"checksum":"..."}
 //   ]}
+// The first record of each append carries "batch": how many records the append wrote. Each
+// append is fsynced before the next is written, so damage inside the last append that shows
+// the marks of a torn write (JsonArrayFile::shows_torn_write_from), even with intact records
+// after it, is what a power cut during its fsync leaves: it is cut off. Damage before the last
+// append was fsynced and is refused, as is a flipped bit anywhere.
 // Every record ends with a checksum of the rest (see checksum_of): a record that does not
 // match it is damage, and opening refuses the file, as it does a damaged last record.
 class AcceptorStore {
@@ -39,22 +45,33 @@ class AcceptorStore {
                 FileSystem& fs = posix_file_system());
 
   Ballot promised() const { return promised_; }
+  // The decided log is known durable below this slot: recorded by forget_below, it is where
+  // the log's damage stops being a power cut's unsynced tail (see LogStore). Unknown for a
+  // file of a version that forgot records without saying so.
+  std::optional<Slot> log_durable() const {
+    return knows_log_durable_ ? std::optional<Slot>(log_durable_) : std::nullopt;
+  }
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
 
   // Appends records; durable only after sync().
   void record(std::optional<Ballot> promised, const std::vector<AcceptedEntry>& accepted);
-  // Slots below `decided_end` are in the durable log: their records are dead.
+  // Slots below `decided_end` are in the durable log: their records are dead. Records that
+  // point too, durable with the next sync().
   void forget_below(Slot decided_end);
   void sync();
   // True when opening cut off a torn last write.
   bool repaired() const { return file_.repaired(); }
 
  private:
+  // Appends records (texts without checksums) as one batch: its first says how many.
+  void append(std::vector<std::string> records);
   void maybe_compact();
   void rewrite_live();
 
   JsonArrayFile file_;
   Ballot promised_;
+  Slot log_durable_ = 0;
+  bool knows_log_durable_ = true;
   std::map<Slot, AcceptedEntry> accepted_;
   std::size_t record_count_ = 0;
   std::size_t compact_slack_;

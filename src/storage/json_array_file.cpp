@@ -59,16 +59,49 @@ std::string element_problem(std::string_view line, bool first, json::object& out
   return "";
 }
 
-// Whether any line of `rest` holds a complete element: then the bad line before it is not the
-// remains of the last write, which is the only one a crash can tear.
-bool holds_an_element(std::string_view rest) {
+// The lines of `rest` that hold a complete element: if any does, the bad line before it is
+// not the remains of the last write alone.
+std::vector<json::object> elements_in(std::string_view rest) {
+  std::vector<json::object> elements;
   while (!rest.empty()) {
     std::size_t nl = rest.find('\n');
     std::string_view line = rest.substr(0, nl);
     rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    json::object ignored;
+    json::object element;
     bool comma = !line.empty() && line.front() == ',';
-    if (element_problem(line, !comma, ignored).empty()) return true;
+    if (element_problem(line, !comma, element).empty()) elements.push_back(std::move(element));
+  }
+  return elements;
+}
+
+std::size_t lines_in(std::string_view rest) {
+  return static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '\n')) +
+         (rest.empty() || rest.back() == '\n' ? 0 : 1);
+}
+
+// Whether the bytes of `content` from `from` on hold what only a write torn by a power cut
+// leaves: a sector that kept its old bytes, which past the old end of the document are padding
+// (spaces) or a hole (NULs) or the old closing brackets. A bit flipped by the disk leaves
+// none of these, so a damaged element without them is refused even where a power cut could
+// have struck. Sectors, not pages: a disk tears at the smaller unit, and a lost page is also
+// lost sectors.
+bool shows_torn_write(std::string_view content, std::size_t from) {
+  constexpr std::size_t kSector = 512;
+  const std::string_view region = content.substr(from);
+  if (region.find('\0') != std::string_view::npos) return true;
+  std::size_t pos = from;
+  while (pos < content.size()) {
+    const std::size_t nl = content.find('\n', pos);
+    const std::size_t end = nl == std::string_view::npos ? content.size() : nl;
+    const std::string_view line = content.substr(pos, end - pos);
+    if (line == "]}" && end + 1 < content.size()) return true;  // a stale closing, then more
+    for (std::size_t piece = pos; piece < end;) {
+      const std::size_t piece_end = std::min(end, (piece / kSector + 1) * kSector);
+      const std::string_view bytes = content.substr(piece, piece_end - piece);
+      if (bytes.find_first_not_of(' ') == std::string_view::npos) return true;
+      piece = piece_end;
+    }
+    pos = end + 1;
   }
   return false;
 }
@@ -109,12 +142,13 @@ struct Body {
   std::vector<json::object> elements;
   std::uint64_t cut = 0;  // where the closing brackets must go when `torn`
   bool torn = false;
+  std::size_t elements_cut = 0;  // good-looking elements after the damage, cut with it
 };
 
 // Parses the element lines after the header. A bad line with nothing valid after it is a torn
 // last write and is reported as the cut point; anything else bad throws.
 Body parse_body(std::string_view content, std::size_t pos, const std::filesystem::path& path,
-                TailRule rule) {
+                TailRule rule, const UnsyncedTail& unsynced) {
   Body body;
   std::size_t line_no = 2;
   while (pos < content.size()) {
@@ -127,16 +161,26 @@ Body parse_body(std::string_view content, std::size_t pos, const std::filesystem
                               ? "incomplete last line"
                               : element_problem(line, body.elements.empty(), element);
     if (!problem.empty()) {
-      if (end < content.size() && holds_an_element(content.substr(end + 1)))
-        refuse_corrupt(path, "line " + std::to_string(line_no) + ": " + problem +
-                                 " (garbage in the middle of the file)");
+      const std::string_view rest =
+          end < content.size() ? content.substr(end + 1) : std::string_view{};
+      const std::vector<json::object> after = elements_in(rest);
+      const bool unsynced_part =
+          unsynced && unsynced(body.elements.size(), body.elements, after, 1 + lines_in(rest));
+      const bool power_cut = unsynced_part && shows_torn_write(content, pos);
+      body.elements_cut = after.size();
+      if (!after.empty() && !power_cut)
+        refuse_corrupt(path,
+                       "line " + std::to_string(line_no) + ": " + problem +
+                           (unsynced_part ? " (garbage in the middle of the file, not a torn write)"
+                                          : " (garbage in the middle of the file, in what was "
+                                            "fsynced)"));
       // An append writes its elements and then the closing brackets in one pwrite, so a torn
       // one never ends in "]}\n" (elements end in '"}' then); a fs that lost the write's
       // pages shows NULs instead.
       bool closed = content.size() >= kClosing.size() &&
                     content.substr(content.size() - kClosing.size()) == kClosing;
       bool lost_pages = content.substr(pos).find('\0') != std::string_view::npos;
-      if (rule == TailRule::torn_append_only && closed && !lost_pages)
+      if (rule == TailRule::torn_append_only && closed && !lost_pages && !power_cut)
         refuse_corrupt(path, "line " + std::to_string(line_no) + ": " + problem +
                                  " (a damaged last element: its write had completed)");
       break;
@@ -175,7 +219,7 @@ ArrayFileContents read_array_file(const std::filesystem::path& path, const std::
   const std::string header = header_line(site, array_key);
   const std::string content = read_existing_file(fs, path);
   check_header(content, header, path, site, array_key);
-  Body body = parse_body(without_padding(content), header.size(), path, rule);
+  Body body = parse_body(without_padding(content), header.size(), path, rule, nullptr);
   return ArrayFileContents{std::move(body.elements), body.torn};
 }
 
@@ -190,6 +234,7 @@ JsonArrayFile::JsonArrayFile(JsonArrayFile&& other) noexcept
       allocated_(other.allocated_),
       elements_(other.elements_),
       repaired_(other.repaired_),
+      elements_cut_(other.elements_cut_),
       staged_(std::exchange(other.staged_, false)),
       temp_path_(std::move(other.temp_path_)) {}
 
@@ -207,6 +252,7 @@ JsonArrayFile& JsonArrayFile::operator=(JsonArrayFile&& other) noexcept {
   allocated_ = other.allocated_;
   elements_ = other.elements_;
   repaired_ = other.repaired_;
+  elements_cut_ = other.elements_cut_;
   staged_ = std::exchange(other.staged_, false);
   temp_path_ = std::move(other.temp_path_);
   return *this;
@@ -229,7 +275,8 @@ void JsonArrayFile::drop_staged() noexcept {
 
 std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
                                               const std::string& site, const std::string& array_key,
-                                              TailRule rule, std::size_t reserve) {
+                                              TailRule rule, std::size_t reserve,
+                                              const UnsyncedTail& unsynced) {
   assert(fd_ < 0);  // one file per object, opened once
   path_ = path;
   site_ = site;
@@ -250,7 +297,7 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
   check_header(file, header, path, site, array_key);
   const std::string_view content = without_padding(file);
 
-  Body body = parse_body(content, header.size(), path, rule);
+  Body body = parse_body(content, header.size(), path, rule, unsynced);
   elements_ = body.elements.size();
   size_ = content.size();
   allocated_ = file.size();
@@ -264,8 +311,35 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
     size_ = body.cut + kClosing.size();
     allocated_ = size_;
     repaired_ = true;
+    elements_cut_ = body.elements_cut;
   }
   return std::move(body.elements);
+}
+
+bool JsonArrayFile::shows_torn_write_from(std::size_t index) const {
+  assert(fd_ >= 0 && !staged_ && index <= elements_);
+  const std::string file = fs_->read_all(fd_, path_);
+  const std::string_view content = without_padding(file);
+  std::size_t pos = content.find('\n') + 1;  // after the header
+  for (std::size_t i = 0; i < index; ++i) pos = content.find('\n', pos) + 1;
+  return shows_torn_write(content, pos);
+}
+
+void JsonArrayFile::cut_to(std::size_t count) {
+  assert(fd_ >= 0 && !staged_ && count <= elements_);
+  const std::string file = fs_->read_all(fd_, path_);
+  std::size_t pos = file.find('\n') + 1;  // after the header
+  for (std::size_t i = 0; i < count; ++i) pos = file.find('\n', pos) + 1;
+  assert(pos != 0);
+  // As for a torn tail: cut first, then the closing brackets.
+  fs_->truncate(fd_, path_, pos);
+  fs_->write_at(fd_, path_, kClosing, pos);
+  fs_->sync(fd_, path_);
+  size_ = pos + kClosing.size();
+  allocated_ = size_;
+  elements_cut_ += elements_ - count;
+  elements_ = count;
+  repaired_ = true;
 }
 
 void JsonArrayFile::append(const std::vector<json::object>& elements) {

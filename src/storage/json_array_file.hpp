@@ -3,6 +3,7 @@
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,17 @@ enum class TailRule {
   torn_append_only,
 };
 
+// Decides whether the elements from `index` on, the first of them damaged and lines that parse
+// after it, may be the remains of writes a power cut tore: appends whose fsync never returned
+// lose any subset of their pages, a later one kept and an earlier one lost. Only the file's
+// owner knows how far its file was known durable (a durable point it recorded, the batch its
+// last fsync covered). `before` holds the good elements ahead of `index`, `after` the lines
+// after the damage that parse as elements; `lines` counts the lines from `index` to the end of
+// the document. Damage it does not vouch for is refused.
+using UnsyncedTail =
+    std::function<bool(std::size_t index, const std::vector<boost::json::object>& before,
+                       const std::vector<boost::json::object>& after, std::size_t lines)>;
+
 // A file that is always one valid JSON document and yet grows by appending:
 //
 //   {"site":"alpha","<array key>":[
@@ -31,8 +43,9 @@ enum class TailRule {
 // One element per line. An append overwrites the closing "]}\n" with ",{...}\n]}\n" using
 // pwrite at the end, so its cost does not depend on the file size. A crash can tear only the
 // last write; on open, a tail that does not parse (with no valid element after it) is cut off
-// and the closing brackets restored. A bad line followed by good ones is corruption, not a
-// torn tail: open() throws StorageError naming the file and the line.
+// and the closing brackets restored. A bad line followed by good ones is corruption, unless
+// the owner's UnsyncedTail says a power cut may have left it: then it is cut off with all that
+// follows. Otherwise open() throws StorageError naming the file and the line.
 class JsonArrayFile {
  public:
   // Its file lives in `fs`.
@@ -48,7 +61,16 @@ class JsonArrayFile {
   std::vector<boost::json::object> open(const std::filesystem::path& path, const std::string& site,
                                         const std::string& array_key,
                                         TailRule rule = TailRule::any_bad_tail,
-                                        std::size_t reserve = 0);
+                                        std::size_t reserve = 0,
+                                        const UnsyncedTail& unsynced = nullptr);
+
+  // Keeps the first `count` elements and cuts the rest off, durably: for damage that parses as
+  // JSON and that only the owner sees (a hash, a checksum), when its UnsyncedTail vouches that
+  // a power cut may have left it.
+  void cut_to(std::size_t count);
+  // Whether the bytes from element `index` on hold what only a torn write leaves (a sector of
+  // padding, a hole, stale closing brackets), not what a flipped bit does.
+  bool shows_torn_write_from(std::size_t index) const;
 
   void append(const std::vector<boost::json::object>& elements);
   // The same for elements already in JSON text, one object each (json_text.hpp), on one line.
@@ -82,6 +104,8 @@ class JsonArrayFile {
   FileSystem& file_system() const { return *fs_; }
   // True when open() cut a torn tail off (and restored the closing brackets).
   bool repaired() const { return repaired_; }
+  // Elements open() cut off after a damaged one, as a power cut's unsynced tail.
+  std::size_t elements_cut() const { return elements_cut_; }
 
  private:
   void write_tail(std::string_view bytes);     // over the closing brackets, which `bytes` ends in
@@ -98,6 +122,7 @@ class JsonArrayFile {
   std::uint64_t allocated_ = 0;  // bytes in the file: the document, then spaces
   std::size_t elements_ = 0;     // so the first element gets no leading comma
   bool repaired_ = false;
+  std::size_t elements_cut_ = 0;
   bool staged_ = false;  // the file is still path_'s temp file, temp_path_ (stage_text)
   std::filesystem::path temp_path_;
 };

@@ -107,12 +107,29 @@ std::filesystem::path LogStore::log_path(const std::filesystem::path& dir,
   return dir / (site + "_log.json");
 }
 
-LogStore::LogStore(const std::filesystem::path& dir, const std::string& site, FileSystem& fs)
+LogStore::LogStore(const std::filesystem::path& dir, const std::string& site, FileSystem& fs,
+                   std::optional<Slot> durable_end)
     : site_(site), file_(fs) {
   const std::filesystem::path path = log_path(dir, site);
-  ChainCheck check =
-      verify_log_entries(file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes));
-  if (check.broken)
+  UnsyncedTail unsynced;
+  if (durable_end)
+    unsynced = [end = *durable_end](std::size_t index, const std::vector<json::object>& before,
+                                    const std::vector<json::object>&, std::size_t) {
+      // Element i is slot start + i, after the start element of a compacted log; a damaged
+      // start element is no power cut's doing (a rewrite is fsynced before it is renamed).
+      if (index == 0) return false;
+      const json::value* start = before.front().if_contains("start");
+      boost::system::error_code ec;
+      const Slot first = start ? start->to_number<Slot>(ec) : 0;
+      return !ec && (start ? first + index - 1 : index) >= end;
+    };
+  ChainCheck check = verify_log_entries(
+      file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes, unsynced));
+  // A lost page inside a value still parses, and only the chain shows it: above the durable
+  // point that too is a power cut's unsynced tail.
+  if (check.broken && durable_end && check.broken->slot >= *durable_end)
+    file_.cut_to((check.start > 0 ? 1 : 0) + check.entries.size());
+  else if (check.broken)
     refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
   loaded_ = std::move(check.entries);
   start_ = check.start;

@@ -71,8 +71,12 @@ class LogStore {
 
   // Opens or creates the file; repairs a torn tail; verifies that slots are contiguous from 0
   // and that every hash matches the chain; throws StorageError naming the file and the slot.
+  // With `durable_end` (AcceptorStore::log_durable), the log is known fsynced below that slot
+  // only: damage at or above it, even with intact entries after it, is what a power cut leaves
+  // of appends never fsynced, and is cut off (the acceptor kept its records for those slots,
+  // and peers have them). Without it, only a torn last write is cut.
   LogStore(const std::filesystem::path& dir, const std::string& site,
-           FileSystem& fs = posix_file_system());
+           FileSystem& fs = posix_file_system(), std::optional<Slot> durable_end = std::nullopt);
 
   // The entries found on open (moved out: the store itself keeps no copy).
   std::vector<LogEntry> take_loaded();
@@ -88,6 +92,8 @@ class LogStore {
   void rewrite(Slot start, const Hash& start_hash, const std::vector<LogEntry>& entries);
   // True when opening cut off a torn last write.
   bool repaired() const { return file_.repaired(); }
+  // Entries opening cut off after damage above the durable point.
+  std::size_t entries_cut() const { return file_.elements_cut(); }
 
   // Compaction in two steps, so that the site's thread does not wait for the disk (writing and
   // fsyncing the new log there held it for 50-70 ms at 256 clients). stage_rewrite copies
