@@ -165,43 +165,42 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
       std::count_if(records.begin(), records.end(),
                     [](const json::object& o) { return o.contains(kChecksumKey); }));
   const bool legacy = checked == 0 && !records.empty();
-  // Records forgotten by a version without durable points leave no trace of where they were.
-  knows_log_durable_ =
-      records.empty() || std::any_of(records.begin(), records.end(), [](const json::object& o) {
-        return o.contains("batch") || o.contains("log_durable");
-      });
   for (std::size_t i = 0; i < records.size(); ++i) {
-    auto refuse = [&](const std::string& what) {
-      refuse_corrupt(
-          path, "line " + std::to_string(i + 2) + ": record " + std::to_string(i) + ": " + what);
-    };
-    if (!legacy && !records[i].contains(kChecksumKey)) refuse("no checksum");
-    if (!legacy)
-      if (std::string e = checksum_problem(records[i]); !e.empty()) {
-        // A sector lost inside a value still parses; only the checksum shows it. Inside the
-        // last append, with the marks of a torn write, that is a power cut's doing, as a line
-        // that does not parse is; a flipped bit is refused wherever it is.
-        const std::vector<json::object> before(records.begin(), records.begin() + i);
-        const std::vector<json::object> after(records.begin() + i + 1, records.end());
-        if (!in_last_append(i, before, after, records.size() - i) ||
-            !file_.shows_torn_write_from(i))
-          refuse(e);
-        file_.cut_to(i);
-        records.resize(i);
-        break;
-      }
+    std::string problem;
+    if (!legacy && !records[i].contains(kChecksumKey)) problem = "no checksum";
+    if (problem.empty() && !legacy) problem = checksum_problem(records[i]);
     std::optional<Ballot> promised;
     std::optional<AcceptedEntry> accepted;
     std::optional<Slot> log_durable;
-    if (std::string e = read_record(records[i], promised, accepted, log_durable); !e.empty())
-      refuse(e);
+    if (problem.empty()) problem = read_record(records[i], promised, accepted, log_durable);
+    if (!problem.empty()) {
+      // Damage inside the last append is a power cut's or a crash's doing when that append
+      // was torn: its closing brackets were missing (a torn write's prefix can still parse,
+      // "{" before the old "}"), or it shows a sector that kept its old bytes (a sector lost
+      // inside a value still parses; only the checksum shows it). A flipped bit shows
+      // neither and is refused wherever it is.
+      const std::vector<json::object> before(records.begin(), records.begin() + i);
+      const std::vector<json::object> after(records.begin() + i + 1, records.end());
+      if (!in_last_append(i, before, after, records.size() - i) ||
+          !(file_.repaired() || file_.shows_torn_write_from(i)))
+        refuse_corrupt(path, "line " + std::to_string(i + 2) + ": record " + std::to_string(i) +
+                                 ": " + problem);
+      file_.cut_to(i);
+      records.resize(i);
+      break;
+    }
     // Folding: a promise only ever rises; a later accept for a slot supersedes an earlier one.
     if (promised) promised_ = std::max(promised_, *promised);
     if (accepted) accepted_[accepted->slot] = std::move(*accepted);
     if (log_durable) log_durable_ = std::max(log_durable_, *log_durable);
   }
+  // Records forgotten by a version without durable points leave no trace of where they were.
+  knows_log_durable_ =
+      records.empty() || std::any_of(records.begin(), records.end(), [](const json::object& o) {
+        return o.contains("batch") || o.contains("log_durable");
+      });
   record_count_ = records.size();
-  if (legacy) {
+  if (legacy && !records.empty()) {
     // Upgrade in place (atomically), so that from now on every record has its checksum.
     rewrite_live();
   }
@@ -210,17 +209,22 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
 void AcceptorStore::record(std::optional<Ballot> promised,
                            const std::vector<AcceptedEntry>& accepted) {
   // An acceptor that lowered its promise would break every promise it made before.
-  assert(!promised || *promised >= promised_);
+  // A lower promise than one recorded before is a bug of the caller (the simulator injects
+  // one); the file folds to the highest either way, as memory does here.
   std::vector<std::string> records;
   records.reserve(accepted.size() + 1);
   if (promised) records.push_back(promise_text(*promised));
   for (const AcceptedEntry& e : accepted) records.push_back(accepted_text(e));
   append(std::move(records));
-  if (promised) promised_ = *promised;
+  if (promised) promised_ = std::max(promised_, *promised);
   for (const AcceptedEntry& e : accepted) accepted_[e.slot] = e;
 }
 
 void AcceptorStore::append(std::vector<std::string> records) {
+  if (log_durable_unwritten_) {
+    records.push_back(log_durable_text(log_durable_));
+    log_durable_unwritten_ = false;
+  }
   if (records.empty()) return;
   records.front() = with_batch(std::move(records.front()), records.size());
   for (std::string& record : records) record = with_checksum_text(std::move(record));
@@ -232,13 +236,17 @@ void AcceptorStore::forget_below(Slot decided_end) {
   if (decided_end <= log_durable_) return;
   log_durable_ = decided_end;
   accepted_.erase(accepted_.begin(), accepted_.lower_bound(decided_end));
-  // Durable with the next sync; until then the point recorded earlier is the one a restart
-  // trusts, which only makes it stricter.
-  append({log_durable_text(decided_end)});
+  // Written with the next append, not alone: every append is fsynced before the next one is
+  // written, which is what lets open() tell a power cut's damage (in the last append only)
+  // from damage to what was fsynced. Until then a restart trusts the point recorded before,
+  // and the records forgotten here are still in the file: only a rewrite removes records,
+  // and a rewrite records the current point.
+  log_durable_unwritten_ = true;
   maybe_compact();
 }
 
 void AcceptorStore::sync() {
+  if (log_durable_unwritten_) append({});
   file_.sync();
 }
 
@@ -258,6 +266,7 @@ void AcceptorStore::rewrite_live() {
   records.reserve(live);
   if (promise) records.push_back(with_checksum_text(promise_text(promised_)));
   if (log_durable_ > 0) records.push_back(with_checksum_text(log_durable_text(log_durable_)));
+  log_durable_unwritten_ = false;  // the rewrite records it
   for (const auto& [slot, entry] : accepted_)
     records.push_back(with_checksum_text(accepted_text(entry)));
   assert(records.size() == live);

@@ -55,8 +55,8 @@ class AcceptorStore {
 
   // Appends records; durable only after sync().
   void record(std::optional<Ballot> promised, const std::vector<AcceptedEntry>& accepted);
-  // Slots below `decided_end` are in the durable log: their records are dead. Records that
-  // point too, durable with the next sync().
+  // Slots below `decided_end` are in the durable log: their records are dead. That point is
+  // recorded with the next append or sync().
   void forget_below(Slot decided_end);
   void sync();
   // True when opening cut off a torn last write.
@@ -72,6 +72,7 @@ class AcceptorStore {
   Ballot promised_;
   Slot log_durable_ = 0;
   bool knows_log_durable_ = true;
+  bool log_durable_unwritten_ = false;  // log_durable_ rose since it was last written
   std::map<Slot, AcceptedEntry> accepted_;
   std::size_t record_count_ = 0;
   std::size_t compact_slack_;

@@ -94,7 +94,9 @@ bool shows_torn_write(std::string_view content, std::size_t from) {
     const std::size_t nl = content.find('\n', pos);
     const std::size_t end = nl == std::string_view::npos ? content.size() : nl;
     const std::string_view line = content.substr(pos, end - pos);
-    if (line == "]}" && end + 1 < content.size()) return true;  // a stale closing, then more
+    // A stale closing, or the part of it a sector kept, with more after it: an element never
+    // starts with ']', and the document's own closing is its last line.
+    if (!line.empty() && line.front() == ']' && end + 1 < content.size()) return true;
     for (std::size_t piece = pos; piece < end;) {
       const std::size_t piece_end = std::min(end, (piece / kSector + 1) * kSector);
       const std::string_view bytes = content.substr(piece, piece_end - piece);
@@ -276,7 +278,8 @@ void JsonArrayFile::drop_staged() noexcept {
 std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
                                               const std::string& site, const std::string& array_key,
                                               TailRule rule, std::size_t reserve,
-                                              const UnsyncedTail& unsynced) {
+                                              const UnsyncedTail& unsynced,
+                                              const KeptCheck& before_cut) {
   assert(fd_ < 0);  // one file per object, opened once
   path_ = path;
   site_ = site;
@@ -302,6 +305,7 @@ std::vector<json::object> JsonArrayFile::open(const std::filesystem::path& path,
   size_ = content.size();
   allocated_ = file.size();
   if (body.torn) {
+    if (before_cut) before_cut(body.elements);
     // Cut first, then the closing brackets: a crash in between leaves the complete elements
     // and no closing line, which the next open repairs the same way. (Writing the brackets
     // first could turn the rest of a torn line into what looks like a complete element.)

@@ -33,6 +33,10 @@ using UnsyncedTail =
     std::function<bool(std::size_t index, const std::vector<boost::json::object>& before,
                        const std::vector<boost::json::object>& after, std::size_t lines)>;
 
+// Called with the elements a repair would keep, before it writes anything: it throws
+// (StorageError) when keeping only those would lose what the owner knows was durable.
+using KeptCheck = std::function<void(const std::vector<boost::json::object>& kept)>;
+
 // A file that is always one valid JSON document and yet grows by appending:
 //
 //   {"site":"alpha","<array key>":[
@@ -62,7 +66,8 @@ class JsonArrayFile {
                                         const std::string& array_key,
                                         TailRule rule = TailRule::any_bad_tail,
                                         std::size_t reserve = 0,
-                                        const UnsyncedTail& unsynced = nullptr);
+                                        const UnsyncedTail& unsynced = nullptr,
+                                        const KeptCheck& before_cut = nullptr);
 
   // Keeps the first `count` elements and cuts the rest off, durably: for damage that parses as
   // JSON and that only the owner sees (a hash, a checksum), when its UnsyncedTail vouches that

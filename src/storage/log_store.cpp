@@ -115,22 +115,40 @@ LogStore::LogStore(const std::filesystem::path& dir, const std::string& site, Fi
   if (durable_end)
     unsynced = [end = *durable_end](std::size_t index, const std::vector<json::object>& before,
                                     const std::vector<json::object>&, std::size_t) {
-      // Element i is slot start + i, after the start element of a compacted log; a damaged
-      // start element is no power cut's doing (a rewrite is fsynced before it is renamed).
-      if (index == 0) return false;
+      // Element i is slot start + i, after the start element of a compacted log. A damaged
+      // first element is the torn first append of a log never compacted, or a compacted log's
+      // start element, which was fsynced before its rename; with nothing recorded durable
+      // yet, either may go, since every slot is still covered by acceptor records.
+      if (index == 0) return end == 0;
       const json::value* start = before.front().if_contains("start");
       boost::system::error_code ec;
       const Slot first = start ? start->to_number<Slot>(ec) : 0;
       return !ec && (start ? first + index - 1 : index) >= end;
     };
-  ChainCheck check = verify_log_entries(
-      file_.open(path, site, "entries", TailRule::any_bad_tail, kReserveBytes, unsynced));
+  // The state file records a point only once the log was fsynced up to it, so no power cut
+  // leaves the log shorter; if it is, decided entries were lost whose acceptor records may be
+  // gone too. Checked before a torn tail is cut, so that a refused file is left as it is.
+  auto refuse_below_durable = [&](Slot end) {
+    if (durable_end && end < *durable_end)
+      refuse_corrupt(path, "ends at slot " + std::to_string(end) + ", below slot " +
+                               std::to_string(*durable_end) + ", which " + site +
+                               "_state.json records as fsynced");
+  };
+  KeptCheck before_cut = [&](const std::vector<json::object>& kept) {
+    const json::value* start = kept.empty() ? nullptr : kept.front().if_contains("start");
+    boost::system::error_code ec;
+    const Slot first = start ? start->to_number<Slot>(ec) : 0;
+    if (!ec) refuse_below_durable(start ? first + kept.size() - 1 : kept.size());
+  };
+  ChainCheck check = verify_log_entries(file_.open(path, site, "entries", TailRule::any_bad_tail,
+                                                   kReserveBytes, unsynced, before_cut));
   // A lost page inside a value still parses, and only the chain shows it: above the durable
   // point that too is a power cut's unsynced tail.
   if (check.broken && durable_end && check.broken->slot >= *durable_end)
     file_.cut_to((check.start > 0 ? 1 : 0) + check.entries.size());
   else if (check.broken)
     refuse_corrupt(path, "slot " + std::to_string(check.broken->slot) + ": " + check.broken->what);
+  refuse_below_durable(check.start + check.entries.size());
   loaded_ = std::move(check.entries);
   start_ = check.start;
   start_hash_ = check.start_hash;
