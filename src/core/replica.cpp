@@ -126,8 +126,14 @@ void ReplicaImpl::after_input() {
 // ---- acceptor messages ----
 
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
-  note_ballot(m.ballot);
   if (!cluster_.is_voter(self_)) return;
+  if (from != self_ && refuses_to_depose(from)) {
+    // The candidate learns whom this site follows, and that it can reach that leader
+    // through this site (see on Nack).
+    out_.send(from, Nack{proposer_.is_leader() ? proposer_.ballot() : leader_ballot_});
+    return;
+  }
+  note_ballot(m.ballot);
   const Ballot promised_before = acceptor_.promised();
   std::vector<MessageBody> replies = acceptor_.on_prepare(m, learner_.decided_end(), ready_);
   if (std::holds_alternative<Promise>(replies.front()) && from != self_) {
@@ -164,9 +170,17 @@ void ReplicaImpl::on(SiteId from, const Ack& m) {
   apply(decided);
 }
 
-void ReplicaImpl::on(SiteId, const Nack& m) {
+void ReplicaImpl::on(SiteId from, const Nack& m) {
   note_ballot(m.ballot);
   step_down_if_outranked(m.ballot);
+  // A nack below this site's own ballot is a refusal to depose a live leader (on Prepare): the
+  // leader is m.ballot's site, and `from` hears it.
+  if (m.ballot < proposer_.ballot() && m.ballot.site != self_ && !proposer_.is_leader()) {
+    leader_hint_ = m.ballot.site;
+    leader_ballot_ = m.ballot;
+    relay_ = from;
+    relay_at_ = now_;
+  }
 }
 
 void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
@@ -180,14 +194,31 @@ void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
 }
 
 void ReplicaImpl::on(SiteId from, const Forward& m) {
-  if (proposer_.is_leader() && !kv_.already_applied(m.command.id) && m.command.op != Op::noop &&
-      m.command.id.client != 0)
-    proposer_.propose(m.command);
-  (void)from;  // a follower drops it: the submitting site retries with the leader it knows
+  if (m.command.op == Op::noop || m.command.id.client == 0) return;
+  if (proposer_.is_leader()) {
+    if (!kv_.already_applied(m.command.id)) proposer_.propose(m.command);
+    return;
+  }
+  // A follower relays it to the leader it hears, for a site that cannot (route_target); once
+  // per retry interval, so that a request passed around by stale hints dies out. Otherwise it
+  // is dropped: the submitting site retries.
+  const std::optional<SiteId> leader = live_leader();
+  if (!leader || *leader == from) return;
+  auto [it, fresh] = relayed_writes_.try_emplace(m.command.id, now_);
+  if (!fresh && now_ - it->second < options_.forward_retry_ms / 2) return;
+  it->second = now_;
+  out_.send(*leader, Forward{m.command});
 }
 
 void ReplicaImpl::on(SiteId from, const ReadIndexRequest& m) {
-  if (proposer_.is_leader()) proposer_.add_read(from, m.read_id);
+  if (proposer_.is_leader()) return proposer_.add_read(from, m.read_id);
+  // Relayed like a Forward; the leader's reply comes here and goes back to `from`.
+  const std::optional<SiteId> leader = live_leader();
+  if (!leader || *leader == from) return;
+  auto [it, fresh] = relayed_reads_.try_emplace(m.read_id, from, now_);
+  if (!fresh && now_ - it->second.second < options_.forward_retry_ms / 2) return;
+  it->second = {from, now_};
+  out_.send(*leader, ReadIndexRequest{m.read_id});
 }
 
 // ---- learner messages ----
@@ -228,7 +259,14 @@ void ReplicaImpl::on(SiteId from, const CatchupReply& m) {
 
 void ReplicaImpl::on(SiteId, const ReadIndexReply& m) {
   auto it = reads_.find(m.read_id);
-  if (it != reads_.end() && !it->second.read_end) it->second.read_end = m.read_end;
+  if (it != reads_.end()) {
+    if (!it->second.read_end) it->second.read_end = m.read_end;
+    return;
+  }
+  auto relayed = relayed_reads_.find(m.read_id);
+  if (relayed == relayed_reads_.end()) return;
+  out_.send(relayed->second.first, ReadIndexReply{m.read_id, m.read_end});
+  relayed_reads_.erase(relayed);
 }
 
 // ---- leadership ----
@@ -243,6 +281,26 @@ void ReplicaImpl::heard_leader(Ballot b) {
   leader_hint_ = b.site;
   leader_ballot_ = b;
   last_leader_contact_ = now_;
+  if (b.site != self_) {
+    heard_leader_site_ = b.site;
+    heard_leader_at_ = now_;
+  }
+}
+
+// A prepare is ignored, its ballot not even noted, while this site has heard from a live leader
+// within the shortest election timeout, or is a leader that a quorum answers (Raft's rule
+// against disruptive servers, Ongaro's thesis, section 4.2.3). Otherwise a site that can send
+// but not hear (a deaf site) times out again and again and deposes every leader the connected
+// quorum elects with ever higher ballots. It costs a real candidate nothing: the followers'
+// election timers run for at least the shortest timeout after they last heard the leader, so
+// by the time one of them campaigns, none of them still counts that leader as live. A leader
+// that no quorum answers steps down (check_quorum), and its followers stop hearing it.
+bool ReplicaImpl::refuses_to_depose(SiteId candidate) const {
+  // A new leader heard a quorum's promises just now.
+  if (proposer_.is_leader())
+    return now_ - leader_since_ < options_.election_timeout_ms || quorum_heard();
+  return heard_leader_site_ && *heard_leader_site_ != candidate &&
+         now_ - heard_leader_at_ < options_.election_timeout_ms;
 }
 
 void ReplicaImpl::step_down_if_outranked(Ballot seen) {
@@ -480,7 +538,7 @@ void ReplicaImpl::route_requests() {
   // leader known, none can be): another pass changes nothing until the leader changes or a
   // request is added or retried. This keeps a busy site from scanning every pending request
   // on every message.
-  std::optional<SiteId> to = leader();
+  std::optional<SiteId> to = route_target();
   if (!routing_dirty_ && to == routed_for_) return;
   routing_dirty_ = false;
   routed_for_ = to;
@@ -490,7 +548,7 @@ void ReplicaImpl::route_requests() {
 }
 
 void ReplicaImpl::route(const Command& command, Request& request) {
-  std::optional<SiteId> to = leader();
+  std::optional<SiteId> to = route_target();
   if (!to || request.routed_to == to) return;
   request.routed_to = to;
   request.sent_at = now_;
@@ -501,7 +559,7 @@ void ReplicaImpl::route(const Command& command, Request& request) {
 }
 
 void ReplicaImpl::route(std::uint64_t read_id, PendingRead& read) {
-  std::optional<SiteId> to = leader();
+  std::optional<SiteId> to = route_target();
   if (!to || read.request.routed_to == to) return;
   read.request.routed_to = to;
   read.request.sent_at = now_;
@@ -546,16 +604,69 @@ void ReplicaImpl::expire_requests() {
 }
 
 void ReplicaImpl::resend_forwarded() {
-  auto due = [&](Request& r) {
+  forget_old_relays();
+  std::optional<SiteId> catch_up_from;
+  // Where a resend goes: every other one to another voter, which relays it to the leader it
+  // hears (on Forward, on ReadIndexRequest): a link that works one way only can carry the
+  // request to the leader and lose its answer, or the reverse.
+  auto due = [&](Request& r) -> std::optional<SiteId> {
+    if (relay_ && r.routed_to == relay_) catch_up_from = relay_;
     if (!r.routed_to || *r.routed_to == self_ || now_ - r.sent_at < options_.forward_retry_ms)
-      return false;
+      return std::nullopt;
     r.sent_at = now_;
-    return true;
+    if (++r.resends % 2 == 1) return r.routed_to;
+    std::optional<SiteId> relay = some_relay(r.resends / 2);
+    if (relay) catch_up_from = relay;
+    return relay ? relay : r.routed_to;
   };
   for (auto& [id, w] : writes_)
-    if (due(w.request)) out_.send(*w.request.routed_to, Forward{w.command});
+    if (std::optional<SiteId> to = due(w.request)) out_.send(*to, Forward{w.command});
   for (auto& [read_id, r] : reads_)
-    if (!r.read_end && due(r.request)) out_.send(*r.request.routed_to, ReadIndexRequest{read_id});
+    if (std::optional<SiteId> to = due(r.request); to && !r.read_end)
+      out_.send(*to, ReadIndexRequest{read_id});
+  // A site whose requests go through a relay may not hear the leader's commits either: it
+  // learns what was decided from the relay, as often as it would resend.
+  if (catch_up_from && now_ - relay_catch_up_at_ >= options_.forward_retry_ms) {
+    relay_catch_up_at_ = now_;
+    request_catch_up(*catch_up_from);
+  }
+}
+
+std::optional<SiteId> ReplicaImpl::some_relay(std::uint32_t turn) const {
+  const std::optional<SiteId> leader = leader_hint_;
+  std::vector<SiteId> heard;
+  for (SiteId s = 0; s < cluster_.size(); ++s)
+    if (s != self_ && s != leader && cluster_.is_voter(s) &&
+        now_ - last_heard_[s] < options_.election_timeout_ms)
+      heard.push_back(s);
+  if (heard.empty()) return std::nullopt;
+  return heard[turn % heard.size()];
+}
+
+void ReplicaImpl::forget_old_relays() {
+  std::erase_if(relayed_reads_, [&](const auto& r) {
+    return now_ - r.second.second > options_.request_attempt_ms;
+  });
+  std::erase_if(relayed_writes_,
+                [&](const auto& w) { return now_ - w.second > options_.request_attempt_ms; });
+}
+
+std::optional<SiteId> ReplicaImpl::live_leader() const {
+  if (!heard_leader_site_ || now_ - heard_leader_at_ >= options_.election_timeout_ms)
+    return std::nullopt;
+  return heard_leader_site_;
+}
+
+// The leader, unless this site has not heard it for an election timeout while a peer that
+// refused to depose it recently said it does: then that peer relays (on Forward, on
+// ReadIndexRequest). A site that can reach a quorum of voters but not the leader's side of a
+// one-way cut still gets its requests served without deposing a leader a quorum follows.
+std::optional<SiteId> ReplicaImpl::route_target() const {
+  std::optional<SiteId> to = leader();
+  if (!to || *to == self_ || !relay_ || now_ - relay_at_ >= options_.election_timeout_ms * 2)
+    return to;
+  if (live_leader() == to) return to;
+  return relay_;
 }
 
 void ReplicaImpl::serve_confirmed(const std::vector<ConfirmedRead>& confirmed) {

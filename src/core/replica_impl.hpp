@@ -43,6 +43,7 @@ class ReplicaImpl {
     TimeMs attempt_deadline = 0;
     std::optional<SiteId> routed_to;
     TimeMs sent_at = 0;  // when it was last handed to routed_to
+    std::uint32_t resends = 0;
   };
   struct PendingWrite {
     Command command;
@@ -73,6 +74,15 @@ class ReplicaImpl {
   void after_input();
   void note_ballot(Ballot b);
   void heard_leader(Ballot b);
+  bool refuses_to_depose(SiteId candidate) const;
+  // Where this site's requests go now: the leader, or a relay when it cannot hear the leader.
+  std::optional<SiteId> route_target() const;
+  // The leader this site follows and heard within the shortest election timeout, if any.
+  std::optional<SiteId> live_leader() const;
+  void forget_old_relays();
+  // Another voter heard within an election timeout, in turn by `turn`, to relay a request
+  // whose answers do not come back from where it was sent.
+  std::optional<SiteId> some_relay(std::uint32_t turn) const;
   void step_down_if_outranked(Ballot seen);
   void became_leader();
   void maybe_campaign();
@@ -116,6 +126,19 @@ class ReplicaImpl {
   Ballot leader_ballot_;
   TimeMs last_leader_contact_ = 0;  // a leader heard or a candidate promised: the election timer
   TimeMs leader_since_ = 0;         // when this site last became leader
+  // Another site last heard as the leader, and when (see refuses_to_depose).
+  std::optional<SiteId> heard_leader_site_;
+  TimeMs heard_leader_at_ = 0;
+  // A peer that refused this site's prepare because it follows a live leader, and when: while
+  // this site cannot hear that leader itself, its requests go through the peer (route_target).
+  std::optional<SiteId> relay_;
+  TimeMs relay_at_ = 0;
+  TimeMs relay_catch_up_at_ = 0;  // the last catch-up request sent to the relay
+  // Requests this site relayed for another to its leader: reads by read_id, with the site that
+  // asked (the leader's reply goes back to it), and writes by id; each with when it was
+  // relayed, so that stale leader hints cannot pass one around in a circle.
+  std::map<std::uint64_t, std::pair<SiteId, TimeMs>> relayed_reads_;
+  std::map<RequestId, TimeMs> relayed_writes_;
   TimeMs election_timeout_ = 0;
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
