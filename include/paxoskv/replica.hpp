@@ -25,6 +25,9 @@ enum class InjectedBug : std::uint8_t {
   ignore_promised_values,     // a new leader ignores values accepted in promises
   apply_out_of_order,         // a decided slot is applied before the slots below it
   no_check_quorum,            // a leader no quorum answers never steps down
+  // Bugs of the driver (driver::ReadyDriver), which carries out the Ready:
+  forget_before_log_durable,  // acceptor records forgotten when a log fsync starts, not ends
+  ack_before_fsync,           // every message sent before the fsyncs it depends on
 };
 
 struct ReplicaOptions {

@@ -7,7 +7,6 @@
 #include "paxoskv/chain.hpp"
 #include "paxoskv/replica.hpp"
 #include "sim/client_history.hpp"
-#include "sim/sim_disk.hpp"
 
 namespace paxoskv::sim {
 
@@ -43,9 +42,9 @@ bool logs_converged(const std::vector<const Replica*>& replicas);
 // Each entry's hash is chain_hash(slot, command, previous hash), from the hash the log starts
 // from (the genesis hash, or after compaction hash(log_start - 1), which the snapshot names).
 std::optional<std::string> check_chain(const Replica& replica);
-// What a site would recover from its disk is what it holds in memory.
-std::optional<std::string> check_durable_log(SiteId site, const SimDisk& disk,
-                                             const Replica& replica);
+// What a site recovers from its disk (`restored`) is what it held in memory (`live`).
+std::optional<std::string> check_durable_log(SiteId site, const Replica& restored,
+                                             const Replica& live);
 // Linearizability of the client history; a search that ran out of budget passes but sets
 // `inconclusive`.
 std::optional<std::string> check_history(const ClientHistory& history, bool& inconclusive);

@@ -115,8 +115,19 @@ std::optional<CrashOrder> FaultPlan::maybe_crash(const std::vector<SiteId>& cand
   if (!crashes_ || candidates.empty() || !random_.chance(crash_chance_)) return std::nullopt;
   CrashOrder order;
   order.site = candidates[random_.below(candidates.size())];
-  order.point = static_cast<CrashPoint>(random_.below(4));
+  order.kind = static_cast<CrashKind>(random_.below(kCrashKinds));
+  order.in_io = random_.below(4) != 0;
   return order;
+}
+
+const char* crash_kind_name(CrashKind kind) {
+  switch (kind) {
+    case CrashKind::process:
+      return "process";
+    case CrashKind::power_cut:
+      return "power-cut";
+  }
+  return "?";
 }
 
 TimeMs FaultPlan::down_time() {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "sim/sim_config.hpp"
-#include "sim/sim_disk.hpp"
 #include "sim/sim_network.hpp"
 #include "sim/sim_random.hpp"
 #include "sim/trace.hpp"
@@ -26,9 +25,20 @@ enum class NetworkShape : std::uint8_t {
 inline constexpr std::size_t kNetworkShapes = 6;
 const char* network_shape_name(NetworkShape shape);
 
+// How a crash strikes a site, and what of its disk survives it.
+enum class CrashKind : std::uint8_t {
+  process,    // the process dies: every byte it wrote survives, fsynced or not
+  power_cut,  // the power goes: of what was not fsynced, any subset of pages survives
+};
+inline constexpr std::size_t kCrashKinds = 2;
+const char* crash_kind_name(CrashKind kind);
+
 struct CrashOrder {
   SiteId site = 0;
-  CrashPoint point = CrashPoint::idle;
+  CrashKind kind = CrashKind::process;
+  // Struck inside one of the next few operations that change the site's disk (a write
+  // lands in part), rather than between two inputs.
+  bool in_io = false;
 };
 
 // The faults of the fault phase, decided tick by tick from the run's random source: when the

@@ -8,16 +8,24 @@ namespace paxoskv::sim {
 
 namespace {
 
-constexpr std::array<std::pair<InjectedBug, std::string_view>, 6> kBugNames{{
+constexpr std::array<std::pair<InjectedBug, std::string_view>, 8> kBugNames{{
     {InjectedBug::none, "none"},
     {InjectedBug::forget_promise_on_restart, "forget_promise_on_restart"},
     {InjectedBug::accept_below_promise, "accept_below_promise"},
     {InjectedBug::ignore_promised_values, "ignore_promised_values"},
     {InjectedBug::apply_out_of_order, "apply_out_of_order"},
     {InjectedBug::no_check_quorum, "no_check_quorum"},
+    {InjectedBug::forget_before_log_durable, "forget_before_log_durable"},
+    {InjectedBug::ack_before_fsync, "ack_before_fsync"},
 }};
 
 }  // namespace
+
+TimeMs SimConfig::fault_liveness_bound_ms() const {
+  const double survive = (1 - drop_rate) * (1 - drop_rate);
+  return static_cast<TimeMs>(static_cast<double>(fault_liveness_timeouts) *
+                             static_cast<double>(replica_options().election_timeout_ms) / survive);
+}
 
 ReplicaOptions SimConfig::replica_options() const {
   ReplicaOptions options;

@@ -60,6 +60,12 @@ struct SimConfig {
 
   // After healing, every pending client operation must complete within this bound.
   TimeMs liveness_bound_ms = 30000;
+  // During the faults, a request submitted at a voter in a quorum of voters that can all talk
+  // to each other must complete within this many election timeouts (see FaultLiveness),
+  // stretched by 1 / (1 - drop_rate)^2, the odds that a round trip survives the random loss;
+  // 0 only measures.
+  int fault_liveness_timeouts = 10;
+  TimeMs fault_liveness_bound_ms() const;
 
   // Compaction: small, so that runs snapshot often and crashed sites fall behind the log of
   // their peers and catch up by snapshot transfer.

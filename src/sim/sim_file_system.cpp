@@ -113,12 +113,13 @@ bool SimFileSystem::exists(const std::filesystem::path& path) {
 }
 
 void SimFileSystem::remove(const std::filesystem::path& path) noexcept {
-  if (names_.contains(path)) set_name(path, nullptr);
+  if (!down_ && names_.contains(path)) set_name(path, nullptr);
 }
 
 void SimFileSystem::process_crash() {
   handles_.clear();
   crash_countdown_ = 0;
+  down_ = true;
 }
 
 std::uint64_t SimFileSystem::power_cut() {

@@ -45,8 +45,11 @@ class SimFileSystem final : public storage::FileSystem {
   bool exists(const std::filesystem::path& path) override;
   void remove(const std::filesystem::path& path) noexcept override;
 
-  // The process died: its open files are closed; everything it wrote stays.
+  // The process died: its open files are closed; everything it wrote stays. Until restart(),
+  // what the dead process's objects do as they are destroyed (close, remove a temp file)
+  // changes nothing, as a real crash runs no destructors.
   void process_crash();
+  void restart() { down_ = false; }
   // The power went: see the class comment. Returns how many unsynced pages were lost.
   std::uint64_t power_cut();
   // The disk is replaced by an empty one.
@@ -86,6 +89,7 @@ class SimFileSystem final : public storage::FileSystem {
   std::map<Handle, std::shared_ptr<Inode>> handles_;
   Handle next_handle_ = 3;
   std::uint64_t crash_countdown_ = 0;
+  bool down_ = false;
 };
 
 }  // namespace paxoskv::sim

@@ -1,15 +1,29 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
-
 #include <cassert>
+
+#include "storage/storage_error.hpp"
 
 namespace paxoskv::sim {
 
 namespace {
 
-// An armed crash that found no Ready with records to persist in this long strikes anyway.
+// An armed crash that met no operation on the disk in this long strikes anyway.
 constexpr TimeMs kArmedCrashWaitMs = 1000;
+// An armed crash strikes inside one of this many next operations that change the disk.
+constexpr std::uint64_t kArmedCrashOps = 8;
+// Where every site keeps its files, on its own disk.
+const std::filesystem::path kDataDir = "/data";
+
+// The driver as the site runs it, but with SITE_state.json rewritten every few dozen records
+// rather than every few thousand, so that runs rewrite it often (and crash inside rewrites).
+driver::DriverOptions driver_options(const SimConfig& config) {
+  driver::DriverOptions options;
+  options.state_compact_slack = 16;
+  options.bug = config.bug;
+  return options;
+}
 
 Cluster make_cluster(const SimConfig& config) {
   std::vector<SiteInfo> sites;
@@ -43,6 +57,9 @@ Op op_of(OpKind kind) {
 
 void FaultStats::add(const FaultStats& o) {
   for (std::size_t i = 0; i < crashes.size(); ++i) crashes[i] += o.crashes[i];
+  for (std::size_t i = 0; i < crashes_in_io.size(); ++i) crashes_in_io[i] += o.crashes_in_io[i];
+  crashes_with_work_in_flight += o.crashes_with_work_in_flight;
+  pages_lost += o.pages_lost;
   for (std::size_t i = 0; i < network_changes.size(); ++i)
     network_changes[i] += o.network_changes[i];
   network.sent += o.network.sent;
@@ -59,14 +76,17 @@ void FaultStats::add(const FaultStats& o) {
 std::uint64_t FaultStats::total_crashes() const {
   std::uint64_t n = 0;
   for (std::uint64_t c : crashes) n += c;
+  for (std::uint64_t c : crashes_in_io) n += c;
   return n;
 }
 
 std::string FaultStats::describe() const {
   std::string out = "crashes:";
   for (std::size_t i = 0; i < crashes.size(); ++i)
-    out += std::string(" ") + crash_point_name(static_cast<CrashPoint>(i)) + "=" +
-           std::to_string(crashes[i]);
+    out += std::string(" ") + crash_kind_name(static_cast<CrashKind>(i)) + "=" +
+           std::to_string(crashes[i]) + "+" + std::to_string(crashes_in_io[i]) + " in I/O";
+  out += ", with a lane's work in flight=" + std::to_string(crashes_with_work_in_flight) +
+         ", unsynced pages lost=" + std::to_string(pages_lost);
   out += "; network changes:";
   for (std::size_t i = 0; i < network_changes.size(); ++i)
     out += std::string(" ") + network_shape_name(static_cast<NetworkShape>(i)) + "=" +
@@ -82,6 +102,32 @@ std::string FaultStats::describe() const {
   return out;
 }
 
+// Where a site's driver sends what it carries out: the simulated network and clients.
+class Simulator::Sink final : public driver::ReadySink {
+ public:
+  Sink(Simulator& sim, SiteId site) : sim_(sim), site_(site) {}
+
+  void on_ready(const Ready& ready) override {
+    sim_.check_decisions(site_, ready);
+    if (ready.compaction)
+      ++(ready.compaction->installed ? sim_.result_.faults.snapshots_installed
+                                     : sim_.result_.faults.snapshots_taken);
+  }
+  void send(const Envelope& envelope) override { sim_.network_.send(envelope, sim_.now_); }
+  void deliver_to_self(Envelope envelope) override {
+    sim_.network_.loopback(std::move(envelope), sim_.now_, sim_.sites_[site_].incarnation);
+  }
+  void complete(const Completion& c) override {
+    assert(c.id.client >= 1 && c.id.client <= sim_.clients_.size());
+    sim_.fault_liveness_.completed(site_, c.id, sim_.now_);
+    sim_.clients_[c.id.client - 1].on_completion(site_, c, sim_.now_, sim_.random_, sim_.history_);
+  }
+
+ private:
+  Simulator& sim_;
+  SiteId site_;
+};
+
 Simulator::Simulator(const SimConfig& config)
     : config_(config),
       cluster_(make_cluster(config)),
@@ -89,14 +135,19 @@ Simulator::Simulator(const SimConfig& config)
       trace_(config.trace_capacity),
       network_(config.sites(), config_, random_, trace_),
       faults_(config_, random_, trace_),
-      sites_(config.sites()) {
+      sites_(config.sites()),
+      fault_liveness_(cluster_, config.fault_liveness_bound_ms()) {
   assert(config_.validate().empty());
+  for (Site& site : sites_) site.disk = std::make_unique<SimFileSystem>(random_);
   for (std::uint64_t c = 1; c <= config_.clients; ++c) clients_.emplace_back(c, config_, trace_);
 }
 
+Simulator::~Simulator() = default;
+
 RunResult Simulator::run() {
-  for (SiteId s = 0; s < sites_.size(); ++s) start(s);
+  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s) start(s);
   const TimeMs fault_end = static_cast<TimeMs>(config_.steps) * kTickMs;
+  topology_changed();
   while (result_.ok && now_ < fault_end) step(true);
   if (result_.ok) heal();
   const TimeMs deadline = now_ + config_.liveness_bound_ms;
@@ -109,25 +160,37 @@ RunResult Simulator::run() {
   result_.faults.unknown_outcomes = history_.count_abandoned();
   result_.faults.network = network_.stats();
   result_.faults.network_changes = faults_.shapes();
+  result_.requests_in_connected_quorum = fault_liveness_.covered_requests();
+  result_.longest_in_connected_quorum_ms = fault_liveness_.longest_ms();
   for (const Site& site : sites_)
-    result_.decided = std::max<Slot>(result_.decided, site.disk.log_end());
+    if (site.up())
+      result_.decided =
+          std::max<Slot>(result_.decided, site.replica->log_start() + site.replica->log().size());
   return result_;
 }
 
-// One tick of simulated time: the messages due until then, then faults, clients and ticks.
+// One tick of simulated time: the messages due until then; what the sites' lanes reported
+// since the last tick; faults (a crash now lands between a lane's work and its report, or
+// with the work still in flight); the lanes' work and timers due; clients; ticks.
 void Simulator::step(bool faults) {
   advance_to(now_ + kTickMs);
   if (!result_.ok) return;
-  for (SiteId s = 0; s < sites_.size(); ++s)
-    if (!sites_[s].replica && (healed_ || sites_[s].restart_at <= now_)) start(s);
-  if (faults) inject_faults();
-  finish_snapshots();
+  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s)
+    if (!sites_[s].up() && sites_[s].restart_at <= now_) start(s);
+  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s)
+    if (sites_[s].up()) at_site(s, [&] { sites_[s].executor->run_posted(); });
+  if (faults && result_.ok) inject_faults();
+  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s)
+    if (sites_[s].up()) at_site(s, [&] { sites_[s].executor->run_due(); });
   if (!result_.ok) return;
   clients_act();
+  if (faults && result_.ok && config_.fault_liveness_timeouts > 0)
+    if (std::optional<std::string> overdue = fault_liveness_.check(now_))
+      return fail("liveness during faults", *overdue);
   for (SiteId s = 0; s < sites_.size() && result_.ok; ++s) {
-    if (!sites_[s].replica) continue;
-    sites_[s].replica->tick(now_);
-    drain(s);
+    if (!sites_[s].up()) continue;
+    at_site(s, [&] { sites_[s].replica->tick(now_); });
+    if (sites_[s].up()) at_site(s, [&] { sites_[s].driver->on_tick(); });
   }
 }
 
@@ -146,32 +209,42 @@ void Simulator::inject_faults() {
   std::vector<SiteId> candidates;
   for (SiteId s = 0; s < sites_.size(); ++s) {
     Site& site = sites_[s];
-    if (!site.replica) continue;
-    if (site.armed && now_ >= site.armed_until) crash(s, CrashPoint::idle);
-    if (site.replica && !site.armed) candidates.push_back(s);
+    if (!site.up()) continue;
+    if (site.armed && now_ >= site.armed_until) crash(s, *site.armed, false);
+    if (site.up() && !site.armed) candidates.push_back(s);
   }
   if (std::optional<CrashOrder> order = faults_.maybe_crash(candidates)) {
     Site& site = sites_[order->site];
-    if (order->point == CrashPoint::idle) {
-      crash(order->site, CrashPoint::idle);
+    if (!order->in_io) {
+      crash(order->site, order->kind, false);
     } else {
-      site.armed = order->point;
+      site.armed = order->kind;
       site.armed_until = now_ + kArmedCrashWaitMs;
+      site.disk->arm_crash(1 + random_.below(kArmedCrashOps));
     }
   }
-  faults_.maybe_repartition(now_, network_, [this] { return leader(); });
+  if (faults_.maybe_repartition(now_, network_, [this] { return leader(); })) topology_changed();
+}
+
+void Simulator::topology_changed() {
+  std::vector<bool> up;
+  for (const Site& site : sites_) up.push_back(site.up());
+  fault_liveness_.changed(now_, up,
+                          [this](SiteId from, SiteId to) { return network_.is_cut(from, to); });
 }
 
 void Simulator::clients_act() {
   for (SimClient& client : clients_) {
     std::optional<Attempt> a = client.poll(now_, live_sites(), random_, history_);
     if (!a) continue;
-    Replica& replica = *sites_[a->site].replica;
-    if (a->kind == OpKind::get)
-      replica.submit_read(a->id, a->key, now_);
-    else
-      replica.submit(Command{op_of(a->kind), a->key, a->value, a->id}, now_);
-    drain(a->site);
+    at_site(a->site, [&] {
+      Replica& replica = *sites_[a->site].replica;
+      if (a->kind == OpKind::get)
+        replica.submit_read(a->id, a->key, now_);
+      else
+        replica.submit(Command{op_of(a->kind), a->key, a->value, a->id}, now_);
+      if (!healed_) fault_liveness_.submitted(a->site, a->id, now_);
+    });
     if (!result_.ok) return;
   }
 }
@@ -183,10 +256,10 @@ void Simulator::heal() {
   network_.heal();
   network_.stop_faults();
   trace_.note(now_, TraceKind::phase, Trace::kNoSite,
-              "faults stop: links healed, no loss, crashed sites restart");
-  for (SiteId s = 0; s < sites_.size(); ++s) {
-    sites_[s].armed.reset();
-    if (!sites_[s].replica) start(s);
+              "faults stop: links healed, no loss; crashed sites restart when they are due");
+  for (Site& site : sites_) {
+    site.armed.reset();
+    site.disk->disarm();
   }
   for (SimClient& client : clients_) client.on_heal();
 }
@@ -195,7 +268,7 @@ bool Simulator::settled() const {
   for (const SimClient& client : clients_)
     if (!client.finished()) return false;
   for (const Site& site : sites_)
-    if (!site.replica) return false;
+    if (!site.up()) return false;
   return logs_converged(replicas());
 }
 
@@ -203,65 +276,29 @@ bool Simulator::settled() const {
 
 void Simulator::deliver(TimeMs at, InFlight m) {
   Site& site = sites_[m.envelope.to];
-  if (m.loopback && (!site.replica || m.incarnation != site.incarnation)) return;  // died with it
-  if (!site.replica) {
+  if (m.loopback && (!site.up() || m.incarnation != site.incarnation)) return;  // died with it
+  if (!site.up()) {
     trace_.message(at, TraceKind::down, m.envelope);
     ++result_.faults.lost_to_down_sites;
     return;
   }
   trace_.message(at, TraceKind::deliver, m.envelope);
   ++result_.deliveries;
-  site.replica->step(m.envelope.message, at);
-  drain(m.envelope.to);
+  at_site(m.envelope.to, [&] { site.replica->step(m.envelope.message, at); });
 }
 
-// Handles a site's Ready as its driver does: early accepts and completions, then persist, then
-// send; unless an armed crash strikes in the persist.
-void Simulator::drain(SiteId s) {
+template <typename Action>
+void Simulator::at_site(SiteId s, Action&& action) {
   Site& site = sites_[s];
-  Ready ready = site.replica->take_ready();
-  if (ready.empty()) return;
-  check_decisions(s, ready);
-  if (!result_.ok) return;
-  // As the site does: accepts leave before the fsyncs, so a crash in them does not stop them.
-  if (ready.must_persist()) {
-    auto early =
-        std::stable_partition(ready.messages.begin(), ready.messages.end(),
-                              [&](const Envelope& e) { return !sendable_before_persist(e, s); });
-    for (auto it = early; it != ready.messages.end(); ++it) network_.send(std::move(*it), now_);
-    ready.messages.erase(early, ready.messages.end());
+  assert(site.up());
+  try {
+    action();
+    if (site.up()) site.driver->flush();
+  } catch (const SimulatedCrash&) {
+    crash(s, *site.armed, true);
+  } catch (const storage::StorageError& error) {
+    fail("recovery", "s" + std::to_string(s) + ": " + error.what());
   }
-  // As the site does: completions are reported before the fsyncs (see Ready), so an armed
-  // crash in them tests that no answer rests on this site's unsynced records.
-  for (const Completion& c : ready.completions) {
-    assert(c.id.client >= 1 && c.id.client <= clients_.size());
-    clients_[c.id.client - 1].on_completion(s, c, now_, random_, history_);
-  }
-  ready.completions.clear();
-  if (site.armed && ready.must_persist()) {
-    crash_in_ready(s, ready);
-    return;
-  }
-  // Like the site: an installed snapshot's file waits for the one the writer thread holds.
-  if (ready.compaction && ready.compaction->installed && site.snapshot)
-    write_pending_snapshot(site);
-  site.disk.persist(ready, *site.replica);
-  if (ready.snapshot) {
-    assert(!site.snapshot);
-    // The writer thread takes a while: the replica goes on meanwhile, and a crash may come
-    // before the file is written, or after it and before the replica hears.
-    site.snapshot = Site::PendingSnapshot{std::move(ready.snapshot), nullptr,
-                                          now_ + random_.between(0, 30 * kTickMs)};
-  }
-  if (ready.compaction)
-    ++(ready.compaction->installed ? result_.faults.snapshots_installed
-                                   : result_.faults.snapshots_taken);
-  if ((ready.decided.size() || ready.compaction) &&
-      site.disk.log_end() != site.replica->log_start() + site.replica->log().size()) {
-    fail("durability", *check_durable_log(s, site.disk, *site.replica));
-    return;
-  }
-  send(s, ready);
 }
 
 void Simulator::check_decisions(SiteId s, const Ready& ready) {
@@ -284,81 +321,63 @@ void Simulator::check_decisions(SiteId s, const Ready& ready) {
   }
 }
 
-void Simulator::send(SiteId s, Ready& ready) {
-  for (Envelope& e : ready.messages) {
-    if (e.to == s)
-      network_.loopback(std::move(e), now_, sites_[s].incarnation);
-    else
-      network_.send(std::move(e), now_);
-  }
-}
-
-void Simulator::crash_in_ready(SiteId s, const Ready& ready) {
+// The process dies with everything in its memory: its Replica, its driver, the work on its
+// lanes; a power cut also takes what its disk had not made durable.
+void Simulator::crash(SiteId s, CrashKind kind, bool in_io) {
   Site& site = sites_[s];
-  const CrashPoint point = *site.armed;
-  const std::size_t records = SimDisk::record_count(ready);
-  std::size_t kept = 0;
-  if (point == CrashPoint::mid_persist) {
-    kept = static_cast<std::size_t>(random_.below(records));
-  }
-  if (point == CrashPoint::after_persist) kept = records;
-  site.disk.persist(ready, *site.replica, kept);
-  trace_.note(now_, TraceKind::crash, s,
-              std::string(crash_point_name(point)) + ": " + std::to_string(kept) + " of " +
-                  std::to_string(records) + " records durable, " +
-                  std::to_string(ready.messages.size()) + " messages lost");
-  crash(s, point);
-}
-
-void Simulator::write_pending_snapshot(Site& site) {
-  if (site.snapshot->written) return;
-  site.snapshot->written = make_snapshot_image(*site.snapshot->source);
-  site.disk.write_snapshot(site.snapshot->written);
-}
-
-void Simulator::finish_snapshots() {
-  for (SiteId s = 0; s < sites_.size() && result_.ok; ++s) {
-    Site& site = sites_[s];
-    if (!site.replica || !site.snapshot || site.snapshot->due > now_) continue;
-    write_pending_snapshot(site);
-    std::shared_ptr<const SnapshotImage> image = std::move(site.snapshot->written);
-    site.snapshot.reset();
-    if (site.armed) {  // the file is on disk, the log not yet compacted under it
-      trace_.note(now_, TraceKind::crash, s,
-                  "after writing the snapshot at slot " + std::to_string(image->base));
-      crash(s, CrashPoint::idle);
-      continue;
-    }
-    site.replica->snapshot_written(std::move(image), now_);
-    drain(s);
-  }
-}
-
-void Simulator::crash(SiteId s, CrashPoint point) {
-  Site& site = sites_[s];
+  const bool work_in_flight = site.executor->background_work();
+  std::uint64_t pages_lost = 0;
+  if (kind == CrashKind::power_cut)
+    pages_lost = site.disk->power_cut();
+  else
+    site.disk->process_crash();
+  // Destroyed after the disk went down, so what their destructors do reaches no file.
+  site.driver.reset();
+  site.sink.reset();
+  site.executor.reset();
   site.replica.reset();
-  site.snapshot.reset();
   site.armed.reset();
   ++site.incarnation;
-  ++result_.faults.crashes[static_cast<std::size_t>(point)];
+  ++(in_io ? result_.faults.crashes_in_io : result_.faults.crashes)[static_cast<std::size_t>(kind)];
+  if (work_in_flight) ++result_.faults.crashes_with_work_in_flight;
+  result_.faults.pages_lost += pages_lost;
   site.restart_at = now_ + faults_.down_time();
-  if (point == CrashPoint::idle) trace_.note(now_, TraceKind::crash, s, "idle");
+  trace_.note(now_, TraceKind::crash, s,
+              std::string(crash_kind_name(kind)) + (in_io ? " inside a disk operation" : "") +
+                  (work_in_flight ? ", a lane's work in flight" : "") +
+                  (pages_lost ? ", " + std::to_string(pages_lost) + " unsynced pages lost" : ""));
   for (SimClient& client : clients_) client.on_crash(s);
+  fault_liveness_.crashed(s);
+  topology_changed();
 }
 
+// The site starts as the real one does: the driver opens its files and restores the core.
 void Simulator::start(SiteId s) {
   Site& site = sites_[s];
+  site.disk->restart();
   site.replica.emplace(cluster_, s, config_.replica_options(),
                        derive_seed(config_.seed, s, site.incarnation));
-  site.disk.restore_into(*site.replica, now_);
+  site.executor = std::make_unique<SimExecutor>(now_, random_);
+  site.sink = std::make_unique<Sink>(*this, s);
+  try {
+    site.driver =
+        std::make_unique<driver::ReadyDriver>(*site.replica, kDataDir, cluster_.name(s), *site.disk,
+                                              *site.executor, *site.sink, driver_options(config_));
+    site.driver->restore();
+  } catch (const storage::StorageError& error) {
+    site.driver.reset();
+    site.replica.reset();
+    return fail("recovery", "s" + std::to_string(s) + " refuses to start: " + error.what());
+  }
   if (site.incarnation > 0)
     trace_.note(now_, TraceKind::restart, s,
-                "promised=" + to_string(site.disk.promised()) +
-                    " accepted=" + std::to_string(site.disk.accepted().size()) +
-                    " log=" + std::to_string(site.disk.log_start()) + ".." +
-                    std::to_string(site.disk.log_end()) + " snapshot=" +
-                    std::to_string(site.disk.snapshot() ? site.disk.snapshot()->base : 0));
-  drain(s);
+                "log=" + std::to_string(site.replica->log_start()) + ".." +
+                    std::to_string(site.replica->log_start() + site.replica->log().size()) +
+                    " snapshot=" +
+                    std::to_string(site.replica->snapshot() ? site.replica->snapshot()->base : 0));
+  site.driver->start();
+  topology_changed();
+  at_site(s, [] {});
 }
 
 // ---- checks ----
@@ -371,10 +390,31 @@ void Simulator::fail(std::string checker, std::string explanation) {
   trace_.note(now_, TraceKind::check, Trace::kNoSite, result_.checker + ": " + result_.explanation);
 }
 
+// Besides the logs and the history: every site's files hold what its memory holds. Each
+// site stops as the real one does (its last writes) and a new core is restored from its disk
+// by a new driver, the way the next start would.
 void Simulator::final_checks() {
-  for (SiteId s = 0; s < sites_.size(); ++s)
-    if (auto e = check_durable_log(s, sites_[s].disk, *sites_[s].replica))
-      return fail("durability", *e);
+  struct NoSink final : driver::ReadySink {
+    void send(const Envelope&) override {}
+    void deliver_to_self(Envelope) override {}
+    void complete(const Completion&) override {}
+  };
+  for (SiteId s = 0; s < sites_.size(); ++s) {
+    Site& site = sites_[s];
+    site.driver->stop();
+    Replica restored(cluster_, s, config_.replica_options(), 0);
+    SimExecutor executor(now_, random_);
+    NoSink sink;
+    try {
+      driver::ReadyDriver reader(restored, kDataDir, cluster_.name(s), *site.disk, executor, sink,
+                                 driver_options(config_));
+      reader.restore();
+    } catch (const storage::StorageError& error) {
+      return fail("durability",
+                  "s" + std::to_string(s) + " cannot reopen its files: " + error.what());
+    }
+    if (auto e = check_durable_log(s, restored, *site.replica)) return fail("durability", *e);
+  }
   if (auto e = check_identical_logs(replicas())) return fail("identical logs", *e);
   for (SiteId s = 0; s < sites_.size(); ++s)
     if (auto e = check_chain(*sites_[s].replica))

@@ -3,17 +3,21 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "driver/ready_driver.hpp"
 #include "paxoskv/replica.hpp"
 #include "sim/checkers.hpp"
 #include "sim/client_history.hpp"
+#include "sim/fault_liveness.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/sim_client.hpp"
 #include "sim/sim_config.hpp"
-#include "sim/sim_disk.hpp"
+#include "sim/sim_executor.hpp"
+#include "sim/sim_file_system.hpp"
 #include "sim/sim_network.hpp"
 #include "sim/sim_random.hpp"
 #include "sim/trace.hpp"
@@ -22,7 +26,10 @@ namespace paxoskv::sim {
 
 // The faults a run (or a sweep of runs) went through, to show that each kind happened.
 struct FaultStats {
-  std::array<std::uint64_t, 4> crashes{};                       // by CrashPoint
+  std::array<std::uint64_t, kCrashKinds> crashes{};        // by CrashKind, between two inputs
+  std::array<std::uint64_t, kCrashKinds> crashes_in_io{};  // inside a write, fsync or rename
+  std::uint64_t crashes_with_work_in_flight = 0;           // a lane's work started and not ended
+  std::uint64_t pages_lost = 0;                            // unsynced pages power cuts took
   std::array<std::uint64_t, kNetworkShapes> network_changes{};  // by NetworkShape
   NetworkStats network;
   std::uint64_t lost_to_down_sites = 0;
@@ -37,8 +44,9 @@ struct FaultStats {
 
 struct RunResult {
   bool ok = true;
-  // The checker that failed: "agreement", "durability", "identical logs", "chain",
-  // "liveness" or "linearizability".
+  // The checker that failed: "agreement", "recovery" (a site refused its own files),
+  // "liveness during faults", "durability", "identical logs", "chain", "liveness" or
+  // "linearizability".
   std::string checker;
   std::string explanation;
 
@@ -50,18 +58,25 @@ struct RunResult {
   std::size_t completed = 0;
   Slot decided = 0;  // log length at the end
   bool linearizability_inconclusive = false;
+  // Requests submitted in a quorum of voters that could all talk to each other, during the
+  // faults, and the longest any of them took (see FaultLiveness).
+  std::uint64_t requests_in_connected_quorum = 0;
+  TimeMs longest_in_connected_quorum_ms = 0;
   FaultStats faults;
 };
 
-// The world of one run: the real consensus core (paxoskv::Replica, the object the site drives)
-// at every site, each with a simulated disk, under one simulated clock and network, with
-// clients. A fault phase of `steps` ticks (partitions, loss, duplication, delays, crashes at
-// any point of a Ready's handling) is followed by a heal phase: faults stop, crashed sites
-// restart, links heal, and the run goes on until every client is done and every site holds the
-// same log, or the liveness bound passes. Then the checkers judge.
+// The world of one run: at every site the real consensus core (paxoskv::Replica) carried out
+// by the real driver (driver::ReadyDriver, which the site runs too) over a simulated disk as
+// weak as a real one, under one simulated clock and network, with clients. A fault phase of
+// `steps` ticks (partitions, loss, duplication, delays, process crashes and power cuts at any
+// instant, inside a write or while a lane's work is in flight) is followed by a heal phase:
+// faults stop, crashed sites restart, links heal, and the run goes on until every client is
+// done and every site holds the same log, or the liveness bound passes. Then the checkers
+// judge.
 class Simulator {
  public:
   explicit Simulator(const SimConfig& config);
+  ~Simulator();
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
@@ -69,22 +84,21 @@ class Simulator {
   const Trace& trace() const { return trace_; }
 
  private:
+  class Sink;
   struct Site {
-    std::optional<Replica> replica;  // empty while the site is down
-    SimDisk disk;
+    std::unique_ptr<SimFileSystem> disk;  // survives every crash of its site
+    // While the site is up: its core, and the driver with what it runs on.
+    std::optional<Replica> replica;
+    std::unique_ptr<SimExecutor> executor;
+    std::unique_ptr<Sink> sink;
+    std::unique_ptr<driver::ReadyDriver> driver;
     std::uint32_t incarnation = 0;
     TimeMs restart_at = 0;
-    // A crash waiting for the next Ready that has records to persist.
-    std::optional<CrashPoint> armed;
+    // A crash armed to strike inside one of the disk's next operations.
+    std::optional<CrashKind> armed;
     TimeMs armed_until = 0;
-    // A snapshot handed out in a Ready (Ready::snapshot), in the hands of the site's writer
-    // thread until `due`; `written` once its file is on disk, before the replica hears.
-    struct PendingSnapshot {
-      std::shared_ptr<const SnapshotSource> source;
-      std::shared_ptr<const SnapshotImage> written;
-      TimeMs due = 0;
-    };
-    std::optional<PendingSnapshot> snapshot;
+
+    bool up() const { return replica.has_value(); }
   };
 
   void step(bool faults);
@@ -95,13 +109,14 @@ class Simulator {
   bool settled() const;
 
   void deliver(TimeMs at, InFlight message);
-  void drain(SiteId s);
+  // Runs `action` on site `s`, then flushes its driver; an armed crash that strikes inside
+  // takes the site down there.
+  template <typename Action>
+  void at_site(SiteId s, Action&& action);
   void check_decisions(SiteId s, const Ready& ready);
-  void send(SiteId s, Ready& ready);
-  void crash_in_ready(SiteId s, const Ready& ready);
-  void write_pending_snapshot(Site& site);
-  void finish_snapshots();
-  void crash(SiteId s, CrashPoint point);
+  void crash(SiteId s, CrashKind kind, bool in_io);
+  // The sites up or the links between them changed: FaultLiveness recomputes who is covered.
+  void topology_changed();
   void start(SiteId s);
 
   void fail(std::string checker, std::string explanation);
@@ -121,6 +136,7 @@ class Simulator {
   std::vector<SimClient> clients_;
   ClientHistory history_;
   AgreementChecker agreement_;
+  FaultLiveness fault_liveness_;
   TimeMs now_ = 0;
   bool healed_ = false;
   RunResult result_;

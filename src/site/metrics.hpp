@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "driver/synced_file.hpp"
 #include "net/drop_counters.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/message.hpp"
@@ -36,8 +37,8 @@ class LatencyHistogram {
   double sum_seconds_ = 0.0;
 };
 
-// The files whose fsyncs are timed.
-enum class SyncedFile : std::uint8_t { state, log };
+// The files whose fsyncs are timed (by the driver, which reports them).
+using driver::SyncedFile;
 
 inline constexpr std::size_t kMessageTypes = std::variant_size_v<MessageBody>;
 

@@ -7,14 +7,13 @@
 #include <optional>
 #include <string>
 
+#include "driver/ready_driver.hpp"
 #include "net/udp_transport.hpp"
 #include "paxoskv/replica.hpp"
-#include "site/background_task.hpp"
+#include "site/asio_executor.hpp"
 #include "site/client_service.hpp"
 #include "site/fault_injection.hpp"
 #include "site/metrics.hpp"
-#include "storage/acceptor_store.hpp"
-#include "storage/log_store.hpp"
 
 namespace paxoskv::site {
 
@@ -22,9 +21,10 @@ namespace paxoskv::site {
 TimeMs now_ms();
 
 // One running site: the Replica driven by the network, a 10 ms tick and local submissions,
-// with its files and its UDP socket. After every input it runs the group-commit cycle of the
-// Ready contract: persist and fsync, then send, then report completions.
-class Site {
+// with its files and its UDP socket. After every input its ReadyDriver carries out the
+// Ready: persist and fsync, then send, then report completions; the site is where the
+// driver's messages and completions go.
+class Site : private driver::ReadySink {
  public:
   using CompletionHandler = std::function<void(const Completion&)>;
 
@@ -57,62 +57,38 @@ class Site {
   FaultCounters fault_counters() const { return faults_ ? faults_->counters() : FaultCounters{}; }
 
  private:
-  void restore();
   void arm_tick();
-  void flush();
-  // To another site, through the fault flags and the metrics.
-  void send(const Envelope& envelope);
-  void persist(const Ready& ready);
-  void compact(const Compaction& compaction);
-  void install_log_rewrite();
-  void drop_log_rewrite();
-  void start_snapshot(std::shared_ptr<const SnapshotSource> source);
-  void deliver_to_self(Message message);
+  void flush() { driver_.flush(); }
+  // driver::ReadySink: to another site, through the fault flags and the metrics; to itself;
+  // to the client that asked.
+  void send(const Envelope& envelope) override;
+  void deliver_to_self(Envelope envelope) override;
+  void complete(const Completion& completion) override;
+  void ready_sent() override { last_sent_ = nullptr; }
+  void observe_fsync(driver::SyncedFile file,
+                     std::chrono::steady_clock::duration elapsed) override {
+    metrics_.observe_fsync(file, elapsed);
+  }
   void step_self_messages();
-  void sync_log();
-  void log_durable_to(Slot end);
-  void sync_log_in_background();
-  void schedule_log_sync();
-  void schedule_kv_write();
-  void write_kv(bool durable);
 
   boost::asio::io_context& io_;
   const Cluster& cluster_;
   SiteId self_;
-  std::filesystem::path data_dir_;
-  storage::AcceptorStore acceptor_store_;
-  storage::LogStore log_store_;
   Replica replica_;
+  // Declared before the executor: the executor's lane threads, which run the driver's work,
+  // are joined before the driver goes.
+  driver::ReadyDriver driver_;
+  AsioExecutor executor_;
   net::UdpTransport transport_;
   ClientService clients_;
-  // A compacted log written by snapshot_task_ and not yet in place (see compact()); declared
-  // before the task, so that the task's thread is joined before it goes.
-  std::optional<storage::LogStore::StagedRewrite> staged_log_;
-  bool log_rewrite_pending_ = false;
-  std::uint64_t log_rewrites_ = 0;  // rewrites started, to tell a report from its successor's
-  BackgroundTask snapshot_task_{io_};
-  BackgroundTask kv_task_{io_};
-  BackgroundTask log_sync_task_{io_};
   boost::asio::steady_timer tick_timer_;
-  boost::asio::steady_timer kv_timer_;
-  boost::asio::steady_timer log_sync_timer_;
-  bool kv_write_scheduled_ = false;
-  // The map changed since the last SITE.json copy was taken, the last time at last_kv_change_.
-  bool kv_dirty_ = false;
-  std::chrono::steady_clock::time_point last_kv_change_;
-  std::chrono::steady_clock::duration last_kv_write_duration_{};
   // Messages to this site, stepped together by one posted handler with one flush (one fsync).
   std::vector<Message> self_inbox_;
-  // Log entries appended and no fsync started since (see persist()).
-  bool log_unsynced_ = false;
-  // The log is fsynced up to here: acceptor records below it may go (log_durable_to).
-  Slot log_durable_end_ = 0;
-  bool log_sync_scheduled_ = false;
   bool stopped_ = false;
   CompletionHandler on_completion_;
   std::optional<FaultInjector> faults_;
   Metrics metrics_{cluster_.size()};
-  // The message of the last transport send in this flush: the next one may reuse its datagram.
+  // The message of the last transport send in this Ready: the next one may reuse its datagram.
   const Message* last_sent_ = nullptr;
 };
 

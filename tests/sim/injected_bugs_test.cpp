@@ -78,4 +78,20 @@ BOOST_AUTO_TEST_CASE(apply_out_of_order_is_caught) {
   expect_caught(InjectedBug::apply_out_of_order, c, 300);
 }
 
+// Bugs of the driver, which the simulator runs as the site does over a disk that loses what
+// was not fsynced at a power cut.
+
+// Acceptor records forgotten while the log fsync that covers them is still running: a power
+// cut then leaves a log shorter than the durable point the state file recorded, which the
+// restarting site refuses (and, had it started, the forgotten votes would be gone).
+BOOST_AUTO_TEST_CASE(forget_before_log_durable_is_caught) {
+  expect_caught(InjectedBug::forget_before_log_durable, SimConfig{}, 400);
+}
+
+// An accept acknowledged before its record is fsynced, then lost to a power cut: the quorum
+// that decided a value no longer holds it, and another value is decided in its slot.
+BOOST_AUTO_TEST_CASE(ack_before_fsync_is_caught) {
+  expect_caught(InjectedBug::ack_before_fsync, SimConfig{}, 100);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

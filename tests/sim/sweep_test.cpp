@@ -18,7 +18,8 @@ BOOST_AUTO_TEST_CASE(every_checker_passes_under_every_fault_kind) {
   const auto started = std::chrono::steady_clock::now();
   FaultStats totals;
   std::uint64_t failures = 0, operations = 0, inconclusive = 0;
-  TimeMs simulated_ms = 0, longest_settle_ms = 0;
+  TimeMs simulated_ms = 0, longest_settle_ms = 0, longest_in_quorum_ms = 0;
+  std::uint64_t requests_in_quorum = 0;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     SimConfig config = mixed_config(seed);
     config.trace_capacity = 0;  // a failure is replayed with its trace
@@ -29,6 +30,8 @@ BOOST_AUTO_TEST_CASE(every_checker_passes_under_every_fault_kind) {
     if (result.healed)
       longest_settle_ms = std::max(longest_settle_ms, result.end_ms - result.heal_ms);
     inconclusive += result.linearizability_inconclusive ? 1 : 0;
+    requests_in_quorum += result.requests_in_connected_quorum;
+    longest_in_quorum_ms = std::max(longest_in_quorum_ms, result.longest_in_connected_quorum_ms);
     if (!result.ok && ++failures <= 3) test::report_failure(config, result);
   }
   const double wall_s =
@@ -37,12 +40,17 @@ BOOST_AUTO_TEST_CASE(every_checker_passes_under_every_fault_kind) {
       "sweep: " << seeds << " seeds, " << failures << " failed, " << wall_s << " s wall ("
                 << seeds / wall_s << " seeds/s), " << simulated_ms / 1000 << " s simulated, "
                 << operations << " client operations, longest settle after healing "
-                << longest_settle_ms << " ms, " << inconclusive
-                << " inconclusive linearizability searches\n  " << totals.describe());
+                << longest_settle_ms << " ms, during the faults " << requests_in_quorum
+                << " requests in a connected quorum, the longest " << longest_in_quorum_ms
+                << " ms, " << inconclusive << " inconclusive linearizability searches\n  "
+                << totals.describe());
   BOOST_TEST(failures == 0u);
   BOOST_TEST(inconclusive == 0u);
   // Every kind of fault really happened.
   for (std::uint64_t n : totals.crashes) BOOST_TEST(n > 0u);
+  for (std::uint64_t n : totals.crashes_in_io) BOOST_TEST(n > 0u);
+  BOOST_TEST(totals.crashes_with_work_in_flight > 0u);
+  BOOST_TEST(totals.pages_lost > 0u);
   for (std::uint64_t n : totals.network_changes) BOOST_TEST(n > 0u);
   BOOST_TEST(totals.network.dropped > 0u);
   BOOST_TEST(totals.network.duplicated > 0u);
