@@ -231,6 +231,21 @@ void ReplicaImpl::on(SiteId, const ReadIndexReply& m) {
   if (it != reads_.end() && !it->second.read_end) it->second.read_end = m.read_end;
 }
 
+// ---- recovery of a voter that lost its state ----
+
+// Answered by every site, recovering or not: the reply leaves only after this Ready is
+// persisted, so it reports durable state.
+void ReplicaImpl::on(SiteId from, const RecoveryQuery& m) {
+  out_.send(from, RecoveryReply{m.query_id, acceptor_.promised(), fresh()});
+}
+
+void ReplicaImpl::on(SiteId, const RecoveryReply&) {}
+
+bool ReplicaImpl::fresh() const {
+  return acceptor_.promised().is_null() && acceptor_.accepted().empty() &&
+         learner_.decided_end() == 0 && !snapshot_;
+}
+
 // ---- leadership ----
 
 void ReplicaImpl::note_ballot(Ballot b) {

@@ -69,6 +69,8 @@ class ReplicaImpl {
   void on(SiteId from, const Forward& m);
   void on(SiteId from, const ReadIndexRequest& m);
   void on(SiteId from, const ReadIndexReply& m);
+  void on(SiteId from, const RecoveryQuery& m);
+  void on(SiteId from, const RecoveryReply& m);
 
   void after_input();
   void note_ballot(Ballot b);
@@ -97,6 +99,7 @@ class ReplicaImpl {
   void finish_reads();
   void serve_confirmed(const std::vector<ConfirmedRead>& confirmed);
   std::optional<SiteId> leader() const;
+  bool fresh() const;
 
   Cluster cluster_;
   SiteId self_;
