@@ -21,6 +21,7 @@ class ReplicaImpl {
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
                const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
+  void restore_amnesiac(TimeMs now);
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
   void submit(const Command& command, TimeMs now);
@@ -100,6 +101,11 @@ class ReplicaImpl {
   void serve_confirmed(const std::vector<ConfirmedRead>& confirmed);
   std::optional<SiteId> leader() const;
   bool fresh() const;
+  std::uint64_t random_id();
+  void query_for_recovery();
+  void ask_next_slot();
+  void advance_recovery();
+  void finish_recovery(Ballot floor);
 
   Cluster cluster_;
   SiteId self_;
@@ -149,6 +155,22 @@ class ReplicaImpl {
   std::optional<IncomingSnapshot> incoming_;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
+
+  // A voter started by restore_amnesiac, until it may vote again (README, "A voter that lost
+  // its files"): the answers of the other voters, then the promise floor P from a quorum of
+  // them, then the next unassigned slot N of a leader at a ballot Q >= P, then the log up to N.
+  struct Recovery {
+    std::uint64_t query_id = 0;
+    TimeMs queried_at = 0;
+    std::map<SiteId, RecoveryReply> replies;  // other voters only
+    std::optional<Ballot> floor;              // P
+    std::uint64_t read_id = 0;
+    std::map<SiteId, Ballot> asked;  // leaders asked for N, at the ballot they led with then
+    TimeMs asked_at = 0;
+    std::optional<Slot> target;  // N
+    Ballot leader_ballot;        // Q, the ballot of the leader that answered
+  };
+  std::optional<Recovery> recovery_;
 
   std::map<RequestId, PendingWrite> writes_;
   std::map<std::uint64_t, PendingRead> reads_;

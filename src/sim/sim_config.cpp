@@ -8,13 +8,14 @@ namespace paxoskv::sim {
 
 namespace {
 
-constexpr std::array<std::pair<InjectedBug, std::string_view>, 6> kBugNames{{
+constexpr std::array<std::pair<InjectedBug, std::string_view>, 7> kBugNames{{
     {InjectedBug::none, "none"},
     {InjectedBug::forget_promise_on_restart, "forget_promise_on_restart"},
     {InjectedBug::accept_below_promise, "accept_below_promise"},
     {InjectedBug::ignore_promised_values, "ignore_promised_values"},
     {InjectedBug::apply_out_of_order, "apply_out_of_order"},
     {InjectedBug::no_check_quorum, "no_check_quorum"},
+    {InjectedBug::wiped_voter_votes_at_once, "wiped_voter_votes_at_once"},
 }};
 
 }  // namespace
