@@ -94,6 +94,10 @@ class Replica {
   // forwards commands and answers recovery queries meanwhile; the Ready that ends the recovery
   // has `recovered` set. For a learner this is an empty restore.
   void restore_amnesiac(TimeMs now);
+  // The same for a voter that stopped while recovering: the decided log it had learned by then
+  // is a fact it keeps (arguments as for restore); only its votes are unknown.
+  void restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                        const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
 
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);

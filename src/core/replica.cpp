@@ -58,8 +58,10 @@ void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& acc
   reset_election_timer();
 }
 
-void ReplicaImpl::restore_amnesiac(TimeMs now) {
-  restore(Ballot{}, {}, nullptr, 0, genesis_hash, {}, now);
+void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                                   const Hash& log_start_hash, const std::vector<LogEntry>& log,
+                                   TimeMs now) {
+  restore(Ballot{}, {}, std::move(snapshot), log_start, log_start_hash, log, now);
   if (!cluster_.is_voter(self_) || options_.bug == InjectedBug::wiped_voter_votes_at_once) return;
   recovery_ = Recovery{};
   recovery_->query_id = random_id();
@@ -744,7 +746,12 @@ void Replica::restore(Ballot promised, const std::vector<AcceptedEntry>& accepte
   impl_->restore(promised, accepted, std::move(snapshot), log_start, log_start_hash, log, now);
 }
 void Replica::restore_amnesiac(TimeMs now) {
-  impl_->restore_amnesiac(now);
+  impl_->restore_amnesiac(nullptr, 0, genesis_hash, {}, now);
+}
+void Replica::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                               const Hash& log_start_hash, const std::vector<LogEntry>& log,
+                               TimeMs now) {
+  impl_->restore_amnesiac(std::move(snapshot), log_start, log_start_hash, log, now);
 }
 void Replica::step(const Message& message, TimeMs now) {
   impl_->step(message, now);

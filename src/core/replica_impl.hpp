@@ -21,7 +21,8 @@ class ReplicaImpl {
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
                const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
-  void restore_amnesiac(TimeMs now);
+  void restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                        const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
   void submit(const Command& command, TimeMs now);

@@ -299,4 +299,54 @@ BOOST_AUTO_TEST_CASE(a_recovering_voter_waits_for_a_quorum_of_the_others) {
   }
 }
 
+// A voter that stops while recovering recovers again on restart, from the log it had learned:
+// the decided slots are kept, and it still votes only after recovering.
+void recovers_again_keeping_its_log(std::uint64_t seed) {
+  test::TestNetwork net(3, 0, {}, seed);
+  net.run_for(1500);
+  const SiteId l = *net.leader();
+  const SiteId a = (l + 1) % 3;
+  for (std::uint64_t seq = 1; seq <= 5; ++seq)
+    net.replicas[l].submit(test::put("k" + std::to_string(seq), "v", 9, seq), net.now);
+  net.run_for(300);
+  const Slot decided = net.replicas[l].status().decided_end;
+
+  // A restarts empty and learns the log, but hears no recovery reply, so it cannot finish.
+  net.restart_amnesiac(a);
+  Links links;
+  links.voter = a;
+  auto no_replies = [&](const Envelope& e) {
+    if (e.to == a && std::holds_alternative<RecoveryReply>(e.message.body)) return true;
+    return links.drop()(e);
+  };
+  net.run_for(1000, no_replies);
+  BOOST_TEST(net.replicas[a].status().recovering);
+  BOOST_TEST_REQUIRE(net.replicas[a].status().decided_end >= decided);
+
+  net.restart_amnesiac_keeping_log(a);
+  BOOST_TEST(net.replicas[a].status().recovering);
+  BOOST_TEST(net.replicas[a].status().decided_end >= decided);
+  BOOST_TEST(net.replicas[a].kv().at("k5") == "v");
+  net.run_for(1000, no_replies);
+  BOOST_TEST(net.replicas[a].status().recovering);
+  BOOST_TEST(links.votes == 0u);
+
+  net.run_for(1000, links.drop());
+  BOOST_TEST(!net.replicas[a].status().recovering);
+  BOOST_TEST(net.recovered[a].has_value());
+  const RequestId id{9, 6};
+  net.replicas[l].submit(test::put("after", "restart", id.client, id.seq), net.now);
+  net.run_for(300, links.drop());
+  BOOST_TEST(completed_ok(net.completions[l], id));
+  for (const Replica& r : net.replicas) BOOST_TEST((r.head() == net.replicas[l].head()));
+}
+
+BOOST_AUTO_TEST_CASE(a_voter_restarted_while_recovering_recovers_again_keeping_its_log) {
+  for (std::uint64_t seed = 1000; seed < 1010; ++seed) {
+    BOOST_TEST_CONTEXT("seed " << seed) {
+      recovers_again_keeping_its_log(seed);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -44,6 +44,17 @@ class TestNetwork {
     replicas[i].restore_amnesiac(now);
     recovered[i].reset();
   }
+  // The same for a site that stopped while recovering: it keeps the decided log it had (the
+  // driver made it durable) and recovers again.
+  void restart_amnesiac_keeping_log(SiteId i) {
+    const std::vector<LogEntry> log = replicas[i].log();
+    const Slot log_start = replicas[i].log_start();
+    const Hash log_start_hash = replicas[i].log_start_hash();
+    std::shared_ptr<const SnapshotImage> snapshot = replicas[i].snapshot();
+    replicas[i] = Replica(cluster_, i, options_, seed_ + 1000 * ++restarts_ + i);
+    replicas[i].restore_amnesiac(std::move(snapshot), log_start, log_start_hash, log, now);
+    recovered[i].reset();
+  }
 
   // Moves every Ready into the queue of messages in flight (a snapshot's compaction comes in
   // the next Ready).
