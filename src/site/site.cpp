@@ -90,6 +90,18 @@ const std::filesystem::path& ensure_directory(const std::filesystem::path& dir) 
   return dir;
 }
 
+// A voter that cannot vouch for what it promised and accepted must not vote until it has
+// recovered from its peers (README, "A voter that lost its files"): one whose recovery has not
+// durably ended, or one with nothing on disk at all (a new site, a wiped disk, or a start that
+// died before its first record was durable). A learner never votes: nothing to recover.
+bool must_recover_before_voting(const Cluster& cluster, SiteId self,
+                                const storage::AcceptorStore& acceptor_store,
+                                const storage::LogStore& log_store, const SnapshotImage* snapshot) {
+  if (!cluster.is_voter(self)) return false;
+  if (acceptor_store.recovery_pending()) return true;
+  return acceptor_store.blank() && log_store.end() == 0 && !snapshot;
+}
+
 }  // namespace
 
 TimeMs now_ms() {
@@ -137,6 +149,14 @@ void Site::restore() {
                     << " accepted=" << accepted.size()
                     << " snapshot=" << (snapshot ? snapshot->base : 0)
                     << " log=" << log_store_.start() << ".." << log_store_.end();
+  if (must_recover_before_voting(cluster_, self_, acceptor_store_, log_store_, snapshot.get())) {
+    PAXOSKV_LOG(info) << "no durable acceptor state: recovering from the other voters before "
+                         "voting";
+    acceptor_store_.record_recovery_pending();
+    replica_.restore_amnesiac(std::move(snapshot), log_store_.start(), log_store_.start_hash(), log,
+                              now_ms());
+    return;
+  }
   replica_.restore(acceptor_store_.promised(), accepted, std::move(snapshot), log_store_.start(),
                    log_store_.start_hash(), log, now_ms());
 }
@@ -264,7 +284,7 @@ void Site::send(const Envelope& envelope) {
 void Site::persist(const Ready& ready) {
   if (!ready.must_persist()) return;
   bool acceptor_records = ready.promised || !ready.accepted.empty();
-  if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted);
+  if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted, ready.recovered);
   const bool installed = ready.compaction && ready.compaction->installed;
   if (!ready.decided.empty() && !installed) {
     assert(ready.decided.front().slot == log_store_.end());
