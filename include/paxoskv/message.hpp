@@ -140,9 +140,24 @@ struct ReadIndexReply {
   Slot read_end = 0;
 };
 
-using MessageBody =
-    std::variant<Prepare, Promise, Accept, Ack, Nack, Commit, Heartbeat, HeartbeatReply,
-                 CatchupRequest, CatchupReply, Forward, ReadIndexRequest, ReadIndexReply>;
+// A voter that lost its durable state asks every other voter what it promised (see
+// Replica::restore_amnesiac). `query_id` is random per incarnation: a late reply to a query of
+// an earlier incarnation would report an older, lower promise.
+struct RecoveryQuery {
+  std::uint64_t query_id = 0;
+};
+
+// `promised` is the replier's promised ballot; `fresh` says it never promised nor accepted
+// anything, decided nothing and has no snapshot. Both are durable when the reply leaves.
+struct RecoveryReply {
+  std::uint64_t query_id = 0;
+  Ballot promised;
+  bool fresh = false;
+};
+
+using MessageBody = std::variant<Prepare, Promise, Accept, Ack, Nack, Commit, Heartbeat,
+                                 HeartbeatReply, CatchupRequest, CatchupReply, Forward,
+                                 ReadIndexRequest, ReadIndexReply, RecoveryQuery, RecoveryReply>;
 
 struct Message {
   SiteId from = 0;
@@ -157,7 +172,7 @@ struct Envelope {
 
 // The `type` field on the wire: "prepare", "promise", "accept", "ack", "nack", "commit",
 // "heartbeat", "heartbeat_reply", "catchup_request", "catchup_reply", "forward",
-// "read_index_request", "read_index_reply".
+// "read_index_request", "read_index_reply", "recovery_query", "recovery_reply".
 const char* type_name(const MessageBody& body);
 
 }  // namespace paxoskv

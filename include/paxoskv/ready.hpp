@@ -38,6 +38,12 @@ struct Completion {
 // `compaction.log_start` on, chained from `log_start_hash`; this already holds `decided`,
 // which is not appended separately), and only then may acceptor records below the new log's
 // end be forgotten.
+// With `recovered`, this Ready ends the recovery of a voter started with
+// Replica::restore_amnesiac: step 1 makes "recovery done" durable together with `promised`
+// (then set, to the recovered promise floor, possibly the null ballot), in one atomic write or
+// with the promise first. No message of this Ready may leave before: its promises and acks
+// rest on that floor, and a site that crashes before the flag is durable must recover again
+// (restore_amnesiac) rather than restart as if it had never lost its state.
 struct Compaction {
   std::shared_ptr<const SnapshotImage> snapshot;
   Slot log_start = 0;
@@ -54,9 +60,10 @@ struct Ready {
   std::vector<Envelope> messages;
   std::vector<Completion> completions;
   bool kv_changed = false;  // the applied map changed since the last Ready
+  bool recovered = false;   // the recovery of restore_amnesiac is over (see above)
 
   bool must_persist() const {
-    return promised || !accepted.empty() || !decided.empty() || compaction;
+    return promised || !accepted.empty() || !decided.empty() || compaction || recovered;
   }
   bool empty() const {
     return !must_persist() && !snapshot && messages.empty() && completions.empty() && !kv_changed;

@@ -25,6 +25,7 @@ enum class InjectedBug : std::uint8_t {
   ignore_promised_values,     // a new leader ignores values accepted in promises
   apply_out_of_order,         // a decided slot is applied before the slots below it
   no_check_quorum,            // a leader no quorum answers never steps down
+  wiped_voter_votes_at_once,  // restore_amnesiac() is an empty restore: votes with no memory
   // Bugs of the driver (driver::ReadyDriver), which carries out the Ready:
   forget_before_log_durable,  // acceptor records forgotten when a log fsync starts, not ends
   ack_before_fsync,           // every message sent before the fsyncs it depends on
@@ -63,6 +64,8 @@ struct ReplicaStatus {
   std::uint64_t snapshots_taken = 0;      // by this incarnation
   std::uint64_t snapshots_installed = 0;  // received from a peer by this incarnation
   std::vector<SiteId> peers_up;           // heard from within the last election timeout
+  // Started by restore_amnesiac and not recovered yet: it neither promises nor accepts.
+  bool recovering = false;
 };
 
 class KvStore;
@@ -89,6 +92,16 @@ class Replica {
                std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
                const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
 
+  // A voter that lost its durable state (or never had any): it neither promises nor accepts
+  // until it has recovered (see README, "A voter that lost its files"). It learns decisions,
+  // forwards commands and answers recovery queries meanwhile; the Ready that ends the recovery
+  // has `recovered` set. For a learner this is an empty restore.
+  void restore_amnesiac(TimeMs now);
+  // The same for a voter that stopped while recovering: the decided log it had learned by then
+  // is a fact it keeps (arguments as for restore); only its votes are unknown.
+  void restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                        const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
+
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
   // A write (put/append/delete/tag) with its request id set; completes through Ready.
@@ -114,6 +127,8 @@ class Replica {
   // The applied map, unordered; sorted_kv() lists it in key order.
   const KvMap& kv() const;
   ReplicaStatus status() const;
+  // status().recovering, without the rest.
+  bool recovering() const;
 
  private:
   std::unique_ptr<ReplicaImpl> impl_;

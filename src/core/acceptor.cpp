@@ -1,5 +1,6 @@
 #include "core/acceptor.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "core/entry_packing.hpp"
@@ -45,6 +46,12 @@ std::vector<MessageBody> Acceptor::on_prepare(const Prepare& prepare, Slot decid
 void Acceptor::promise_own(Ballot ballot, Ready& out) {
   assert(ballot > promised_);
   promised_ = ballot;
+  out.promised = promised_;
+}
+
+void Acceptor::recover(Ballot floor, Ready& out) {
+  assert(accepted_.empty());
+  promised_ = std::max(promised_, floor);
   out.promised = promised_;
 }
 

@@ -26,6 +26,10 @@ class Acceptor {
   // never campaigns with a ballot it used before, and a prepare repeated at the promised ballot
   // (its promise was lost, or it is the candidate's own) can safely get the same answer.
   void promise_own(Ballot ballot, Ready& out);
+  // The end of a recovery (Replica::restore_amnesiac): this acceptor, which remembers nothing,
+  // promises `floor`, at or above every ballot its lost votes could have counted in. Recorded
+  // even when it is the null ballot, so the Ready that ends the recovery always carries it.
+  void recover(Ballot floor, Ready& out);
   // An Ack or a Nack.
   MessageBody on_accept(const Accept& accept, Slot decided_end, Ready& out);
 

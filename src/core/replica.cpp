@@ -58,6 +58,18 @@ void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& acc
   reset_election_timer();
 }
 
+void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                                   const Hash& log_start_hash, const std::vector<LogEntry>& log,
+                                   TimeMs now) {
+  restore(Ballot{}, {}, std::move(snapshot), log_start, log_start_hash, log, now);
+  if (!cluster_.is_voter(self_) || options_.bug == InjectedBug::wiped_voter_votes_at_once) return;
+  recovery_ = Recovery{};
+  recovery_->query_id = random_id();
+  recovery_->read_id = random_id();
+  query_for_recovery();
+  advance_recovery();  // a lone voter has nobody to ask
+}
+
 // ---- inputs ----
 
 void ReplicaImpl::step(const Message& message, TimeMs now) {
@@ -70,7 +82,10 @@ void ReplicaImpl::step(const Message& message, TimeMs now) {
 
 void ReplicaImpl::tick(TimeMs now) {
   now_ = now;
+  if (recovery_ && now_ - recovery_->queried_at >= options_.retransmit_ms) query_for_recovery();
+  if (recovery_ && now_ - recovery_->asked_at >= options_.retransmit_ms) ask_next_slot();
   check_quorum();
+  check_gap();
   proposer_.tick(now, learner_, out_);
   maybe_campaign();
   expire_requests();
@@ -98,7 +113,8 @@ void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) 
   // Random ids: a late reply to a read of an earlier incarnation of this site must not match
   // a new read (it would serve it at an old read_end).
   std::uint64_t read_id = 0;
-  while (read_id == 0 || reads_.contains(read_id)) read_id = rng_() & limits::max_client_id;
+  while (read_id == 0 || reads_.contains(read_id) || (recovery_ && read_id == recovery_->read_id))
+    read_id = random_id();
   reads_[read_id] =
       PendingRead{id, key, Request{1, now + options_.request_attempt_ms, {}}, std::nullopt};
   routing_dirty_ = true;
@@ -113,7 +129,14 @@ Ready ReplicaImpl::take_ready() {
   return r;
 }
 
+std::uint64_t ReplicaImpl::random_id() {
+  std::uint64_t id = 0;
+  while (id == 0) id = rng_() & limits::max_client_id;
+  return id;
+}
+
 void ReplicaImpl::after_input() {
+  advance_recovery();
   route_requests();
   std::vector<ConfirmedRead> confirmed;
   proposer_.flush(now_, learner_, out_, confirmed);
@@ -126,7 +149,8 @@ void ReplicaImpl::after_input() {
 // ---- acceptor messages ----
 
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
-  if (!cluster_.is_voter(self_)) return;
+  // A recovering voter does not know what it promised: no answer, not even a nack.
+  if (!cluster_.is_voter(self_) || recovery_) return;
   if (from != self_ && refuses_to_depose(from)) {
     // The candidate learns whom this site follows, and that it can reach that leader
     // through this site (see on Nack).
@@ -150,6 +174,10 @@ void ReplicaImpl::on(SiteId from, const Prepare& m) {
 void ReplicaImpl::on(SiteId from, const Accept& m) {
   note_ballot(m.ballot);
   observe_decided_end(from, m.decided_end);
+  if (recovery_) {
+    if (m.ballot >= leader_ballot_) heard_leader(m.ballot);
+    return;
+  }
   if (!cluster_.is_voter(self_)) return;
   MessageBody reply = acceptor_.on_accept(m, learner_.decided_end(), ready_);
   if (std::holds_alternative<Ack>(reply)) heard_leader(m.ballot);
@@ -231,6 +259,13 @@ void ReplicaImpl::on(SiteId from, const Commit& m) {
 void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
   note_ballot(m.ballot);
   observe_decided_end(from, m.decided_end);
+  if (recovery_) {
+    // No reply: a recovering voter's promised ballot is no answer to count towards the
+    // leader's reads or its check-quorum. Without a promise of its own, it follows the highest
+    // leader it hears.
+    if (m.ballot >= leader_ballot_) heard_leader(m.ballot);
+    return;
+  }
   if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
   out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end(), m.ballot});
 }
@@ -257,7 +292,14 @@ void ReplicaImpl::on(SiteId from, const CatchupReply& m) {
   if (!m.entries.empty() && learner_.decided_end() < m.decided_end) request_catch_up(from);
 }
 
-void ReplicaImpl::on(SiteId, const ReadIndexReply& m) {
+void ReplicaImpl::on(SiteId from, const ReadIndexReply& m) {
+  if (recovery_ && m.read_id == recovery_->read_id) {
+    auto asked = recovery_->asked.find(from);
+    if (recovery_->target || asked == recovery_->asked.end()) return;
+    recovery_->target = m.read_end;
+    recovery_->leader_ballot = asked->second;
+    return;
+  }
   auto it = reads_.find(m.read_id);
   if (it != reads_.end()) {
     if (!it->second.read_end) it->second.read_end = m.read_end;
@@ -267,6 +309,96 @@ void ReplicaImpl::on(SiteId, const ReadIndexReply& m) {
   if (relayed == relayed_reads_.end()) return;
   out_.send(relayed->second.first, ReadIndexReply{m.read_id, m.read_end});
   relayed_reads_.erase(relayed);
+}
+
+// ---- recovery of a voter that lost its state ----
+
+// Answered by every site, recovering or not: the reply leaves only after this Ready is
+// persisted, so it reports durable state.
+void ReplicaImpl::on(SiteId from, const RecoveryQuery& m) {
+  out_.send(from, RecoveryReply{m.query_id, acceptor_.promised(), fresh()});
+}
+
+void ReplicaImpl::on(SiteId from, const RecoveryReply& m) {
+  note_ballot(m.promised);
+  if (!recovery_ || m.query_id != recovery_->query_id || from == self_ || !cluster_.is_voter(from))
+    return;
+  auto [it, first] = recovery_->replies.emplace(from, m);
+  if (first) return;
+  // A duplicate, maybe reordered: promises only grow, and freshness only ends.
+  it->second.promised = std::max(it->second.promised, m.promised);
+  it->second.fresh = it->second.fresh && m.fresh;
+}
+
+// Queries the voters that have not answered, as long as an answer can still matter: until a
+// quorum answered, and after that while every answer so far is fresh (the cluster may be new,
+// which takes every other voter's answer to know).
+void ReplicaImpl::query_for_recovery() {
+  assert(recovery_ && cluster_.is_voter(self_));
+  Recovery& r = *recovery_;
+  r.queried_at = now_;
+  const bool all_fresh = std::all_of(r.replies.begin(), r.replies.end(),
+                                     [](const auto& kv) { return kv.second.fresh; });
+  if (r.floor && !all_fresh) return;
+  for (SiteId s = 0; s < cluster_.size(); ++s)
+    if (s != self_ && cluster_.is_voter(s) && !r.replies.contains(s))
+      out_.send(s, RecoveryQuery{r.query_id});
+}
+
+// Asks the leader it follows, once that leads at a ballot >= P, for its next unassigned slot:
+// a read index, answered only while that site still leads, and its ballots only grow.
+void ReplicaImpl::ask_next_slot() {
+  assert(recovery_);
+  Recovery& r = *recovery_;
+  r.asked_at = now_;
+  if (!r.floor || r.target || !leader_hint_ || *leader_hint_ == self_ || leader_ballot_ < *r.floor)
+    return;
+  r.asked.emplace(*leader_hint_, leader_ballot_);
+  out_.send(*leader_hint_, ReadIndexRequest{r.read_id});
+}
+
+void ReplicaImpl::advance_recovery() {
+  if (!recovery_) return;
+  Recovery& r = *recovery_;
+  Ballot highest;
+  bool all_fresh = true;
+  for (const auto& [site, reply] : r.replies) {
+    highest = std::max(highest, reply.promised);
+    all_fresh = all_fresh && reply.fresh;
+  }
+  // A new cluster: no other voter accepted or decided anything or leads, so no value was
+  // ever chosen (a choice needs another voter's acceptance, or a leader's own) and no lost
+  // acceptance of this site counted towards one. Every ballot it may have promised was
+  // promised first by the candidate that sent it, one of the others: `highest` covers it.
+  if (all_fresh && r.replies.size() + 1 == cluster_.voter_count()) return finish_recovery(highest);
+  if (!r.floor) {
+    if (r.replies.size() < cluster_.quorum()) return;
+    r.floor = highest;
+  }
+  if (!r.target) {
+    // The first time a suitable leader is known; later on, the timer asks again.
+    if (r.asked.empty()) ask_next_slot();
+    return;
+  }
+  assert(r.leader_ballot >= *r.floor);
+  if (learner_.decided_end() >= *r.target) finish_recovery(std::max(*r.floor, r.leader_ballot));
+}
+
+void ReplicaImpl::finish_recovery(Ballot floor) {
+  assert(recovery_ && !proposer_.is_leader());
+  recovery_.reset();
+  acceptor_.recover(floor, ready_);
+  ready_.recovered = true;
+  note_ballot(floor);
+  reset_election_timer();
+}
+
+// Nothing accepted, nothing decided, and not leading (a leader's proposals may be in flight,
+// its own acceptance of them still to come). Promises do not count: a voter that only promised
+// holds no value, and the recovering voter's floor covers its promise (advance_recovery).
+bool ReplicaImpl::fresh() const {
+  return acceptor_.accepted().empty() && learner_.decided_end() == 0 && !snapshot_ &&
+         !proposer_.is_leader();
 }
 
 // ---- leadership ----
@@ -351,8 +483,30 @@ void ReplicaImpl::check_quorum() {
   reset_election_timer();
 }
 
+// A leader starts proposing above the decided end its promisers reported, and learns the
+// slots below it from them. If the one site that had decided those slots lost its disk
+// before anyone learned them from it, nobody can teach them: the leader's own slots are
+// chosen but never applied, behind the gap. So a leader whose decided end has not moved for
+// 10 election timeouts while it has slots in flight above it steps down; the next phase 1
+// runs from its own decided end, and Paxos on those slots chooses again what was chosen (a
+// quorum accepted it, and keeps the record until it has logged the decision). Stepping down
+// is always safe; a slow catch-up costs an election at most.
+void ReplicaImpl::check_gap() {
+  const Slot decided = learner_.decided_end();
+  if (!proposer_.is_leader() || decided != gap_watch_end_ || proposer_.next_slot() <= decided) {
+    gap_watch_end_ = decided;
+    gap_watch_since_ = now_;
+    return;
+  }
+  if (now_ - gap_watch_since_ < 10 * options_.election_timeout_ms) return;
+  gap_watch_since_ = now_;
+  proposer_.step_down();
+  leader_hint_.reset();
+  reset_election_timer();
+}
+
 void ReplicaImpl::maybe_campaign() {
-  if (!cluster_.is_voter(self_) || proposer_.is_leader()) return;
+  if (!cluster_.is_voter(self_) || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
   std::uint64_t round =
       std::max({highest_round_, acceptor_.promised().round, proposer_.ballot().round}) + 1;
@@ -632,15 +786,15 @@ void ReplicaImpl::resend_forwarded() {
   }
 }
 
+// Any other voter, in turn: followers send each other nothing unasked, so whether one is up is
+// not known here; one that is down, or follows no live leader, loses that resend only.
 std::optional<SiteId> ReplicaImpl::some_relay(std::uint32_t turn) const {
   const std::optional<SiteId> leader = leader_hint_;
-  std::vector<SiteId> heard;
+  std::vector<SiteId> others;
   for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (s != self_ && s != leader && cluster_.is_voter(s) &&
-        now_ - last_heard_[s] < options_.election_timeout_ms)
-      heard.push_back(s);
-  if (heard.empty()) return std::nullopt;
-  return heard[turn % heard.size()];
+    if (s != self_ && s != leader && cluster_.is_voter(s)) others.push_back(s);
+  if (others.empty()) return std::nullopt;
+  return others[turn % others.size()];
 }
 
 void ReplicaImpl::forget_old_relays() {
@@ -706,6 +860,7 @@ ReplicaStatus ReplicaImpl::status() const {
   s.log_start = learner_.base();
   s.snapshots_taken = snapshots_taken_;
   s.snapshots_installed = snapshots_installed_;
+  s.recovering = recovery_.has_value();
   for (SiteId id = 0; id < cluster_.size(); ++id)
     if (id != self_ && now_ - last_heard_[id] <= 2 * options_.election_timeout_ms)
       s.peers_up.push_back(id);
@@ -728,6 +883,14 @@ void Replica::restore(Ballot promised, const std::vector<AcceptedEntry>& accepte
                       std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
                       const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now) {
   impl_->restore(promised, accepted, std::move(snapshot), log_start, log_start_hash, log, now);
+}
+void Replica::restore_amnesiac(TimeMs now) {
+  impl_->restore_amnesiac(nullptr, 0, genesis_hash, {}, now);
+}
+void Replica::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                               const Hash& log_start_hash, const std::vector<LogEntry>& log,
+                               TimeMs now) {
+  impl_->restore_amnesiac(std::move(snapshot), log_start, log_start_hash, log, now);
 }
 void Replica::step(const Message& message, TimeMs now) {
   impl_->step(message, now);
@@ -767,6 +930,10 @@ const KvMap& Replica::kv() const {
 }
 ReplicaStatus Replica::status() const {
   return impl_->status();
+}
+
+bool Replica::recovering() const {
+  return impl_->recovering();
 }
 
 }  // namespace paxoskv

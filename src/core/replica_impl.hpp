@@ -21,6 +21,8 @@ class ReplicaImpl {
   void restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
                std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
                const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
+  void restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot, Slot log_start,
+                        const Hash& log_start_hash, const std::vector<LogEntry>& log, TimeMs now);
   void step(const Message& message, TimeMs now);
   void tick(TimeMs now);
   void submit(const Command& command, TimeMs now);
@@ -34,6 +36,7 @@ class ReplicaImpl {
   const Hash& head() const { return learner_.head(); }
   std::shared_ptr<const SnapshotImage> snapshot() const { return snapshot_; }
   const KvMap& kv() const { return kv_.map(); }
+  bool recovering() const { return recovery_.has_value(); }
   ReplicaStatus status() const;
 
  private:
@@ -70,6 +73,8 @@ class ReplicaImpl {
   void on(SiteId from, const Forward& m);
   void on(SiteId from, const ReadIndexRequest& m);
   void on(SiteId from, const ReadIndexReply& m);
+  void on(SiteId from, const RecoveryQuery& m);
+  void on(SiteId from, const RecoveryReply& m);
 
   void after_input();
   void note_ballot(Ballot b);
@@ -80,8 +85,9 @@ class ReplicaImpl {
   // The leader this site follows and heard within the shortest election timeout, if any.
   std::optional<SiteId> live_leader() const;
   void forget_old_relays();
-  // Another voter heard within an election timeout, in turn by `turn`, to relay a request
-  // whose answers do not come back from where it was sent.
+  void check_gap();
+  // Another voter, in turn by `turn`, to relay a request whose answers do not come back from
+  // where it was sent.
   std::optional<SiteId> some_relay(std::uint32_t turn) const;
   void step_down_if_outranked(Ballot seen);
   void became_leader();
@@ -107,6 +113,12 @@ class ReplicaImpl {
   void finish_reads();
   void serve_confirmed(const std::vector<ConfirmedRead>& confirmed);
   std::optional<SiteId> leader() const;
+  bool fresh() const;
+  std::uint64_t random_id();
+  void query_for_recovery();
+  void ask_next_slot();
+  void advance_recovery();
+  void finish_recovery(Ballot floor);
 
   Cluster cluster_;
   SiteId self_;
@@ -134,6 +146,9 @@ class ReplicaImpl {
   std::optional<SiteId> relay_;
   TimeMs relay_at_ = 0;
   TimeMs relay_catch_up_at_ = 0;  // the last catch-up request sent to the relay
+  // The decided end a leader last saw move, and since when (check_gap).
+  Slot gap_watch_end_ = 0;
+  TimeMs gap_watch_since_ = 0;
   // Requests this site relayed for another to its leader: reads by read_id, with the site that
   // asked (the leader's reply goes back to it), and writes by id; each with when it was
   // relayed, so that stale leader hints cannot pass one around in a circle.
@@ -169,6 +184,22 @@ class ReplicaImpl {
   std::optional<IncomingSnapshot> incoming_;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
+
+  // A voter started by restore_amnesiac, until it may vote again (README, "A voter that lost
+  // its files"): the answers of the other voters, then the promise floor P from a quorum of
+  // them, then the next unassigned slot N of a leader at a ballot Q >= P, then the log up to N.
+  struct Recovery {
+    std::uint64_t query_id = 0;
+    TimeMs queried_at = 0;
+    std::map<SiteId, RecoveryReply> replies;  // other voters only
+    std::optional<Ballot> floor;              // P
+    std::uint64_t read_id = 0;
+    std::map<SiteId, Ballot> asked;  // leaders asked for N, at the ballot they led with then
+    TimeMs asked_at = 0;
+    std::optional<Slot> target;  // N
+    Ballot leader_ballot;        // Q, the ballot of the leader that answered
+  };
+  std::optional<Recovery> recovery_;
 
   std::map<RequestId, PendingWrite> writes_;
   std::map<std::uint64_t, PendingRead> reads_;

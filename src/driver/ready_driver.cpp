@@ -65,6 +65,7 @@ ReadyDriver::ReadyDriver(Replica& replica, const std::filesystem::path& dir,
       fs_(fs),
       executor_(executor),
       sink_(sink),
+      voter_(options.voter),
       bug_(options.bug),
       acceptor_store_(storage::check_data_files(ensure_directory(fs, dir), site, fs), site,
                       options.state_compact_slack, fs),
@@ -96,6 +97,19 @@ void ReadyDriver::restore() {
                     << " accepted=" << accepted.size()
                     << " snapshot=" << (snapshot ? snapshot->base : 0)
                     << " log=" << log_store_.start() << ".." << log_store_.end();
+  // A voter that cannot vouch for what it promised and accepted must not vote until it has
+  // recovered from its peers (README, "A voter that lost its files"): one whose recovery has
+  // not durably ended, or one with nothing on disk at all (a new site, a wiped disk, or a
+  // start that died before its first record was durable).
+  if (voter_ && (acceptor_store_.recovery_pending() ||
+                 (acceptor_store_.blank() && log_store_.end() == 0 && !snapshot))) {
+    PAXOSKV_LOG(info) << "no durable acceptor state: recovering from the other voters before "
+                         "voting";
+    acceptor_store_.record_recovery_pending();
+    replica_.restore_amnesiac(std::move(snapshot), log_store_.start(), log_store_.start_hash(), log,
+                              executor_.now());
+    return;
+  }
   replica_.restore(acceptor_store_.promised(), accepted, std::move(snapshot), log_store_.start(),
                    log_store_.start_hash(), log, executor_.now());
 }
@@ -179,7 +193,9 @@ void ReadyDriver::timed_sync(SyncedFile file, Sync&& sync) {
 void ReadyDriver::persist(const Ready& ready) {
   if (!ready.must_persist()) return;
   bool acceptor_records = ready.promised || !ready.accepted.empty();
-  if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted);
+  // The Ready that ends a recovery carries the promise it ended at: "done" goes with it, in
+  // the same append, fsynced below before any message leaves.
+  if (acceptor_records) acceptor_store_.record(ready.promised, ready.accepted, ready.recovered);
   const bool installed = ready.compaction && ready.compaction->installed;
   if (!ready.decided.empty() && !installed) {
     assert(ready.decided.front().slot == log_store_.end());

@@ -35,6 +35,9 @@ class ReadySink {
 };
 
 struct DriverOptions {
+  // A voter that cannot vouch for its state recovers before it votes (restore); a learner
+  // never votes.
+  bool voter = true;
   // Dead acceptor records tolerated before SITE_state.json is rewritten (AcceptorStore).
   std::size_t state_compact_slack = storage::AcceptorStore::kDefaultCompactSlack;
   // For the simulator: forget_before_log_durable and ack_before_fsync are the driver's.
@@ -92,6 +95,7 @@ class ReadyDriver {
   storage::FileSystem& fs_;
   Executor& executor_;
   ReadySink& sink_;
+  bool voter_;
   InjectedBug bug_;
   storage::AcceptorStore acceptor_store_;
   storage::LogStore log_store_;

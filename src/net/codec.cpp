@@ -136,6 +136,14 @@ void put_fields(json::object& o, const ReadIndexReply& m) {
   o["read_id"] = m.read_id;
   o["read_end"] = m.read_end;
 }
+void put_fields(json::object& o, const RecoveryQuery& m) {
+  o["query_id"] = m.query_id;
+}
+void put_fields(json::object& o, const RecoveryReply& m) {
+  o["query_id"] = m.query_id;
+  o["promised"] = json_form::ballot_to_json(m.promised);
+  o["fresh"] = m.fresh;
+}
 
 // ---- decoding -------------------------------------------------------------------------------
 
@@ -166,6 +174,15 @@ class FieldReader {
     if (out.site >= cluster_.size())
       fail("field '" + std::string(field) + "' names site index " + std::to_string(out.site) +
            " of a cluster of " + std::to_string(cluster_.size()));
+  }
+
+  // Only the JSON literals true and false: a 0 or a "true" is a sender's mistake.
+  void boolean(std::string_view field, bool& out) {
+    if (failed()) return;
+    const json::value* v = o_.if_contains(field);
+    if (v == nullptr) return fail("missing field '" + std::string(field) + "'");
+    if (!v->is_bool()) return fail("field '" + std::string(field) + "' is not true or false");
+    out = v->get_bool();
   }
 
   void command(Command& out) {
@@ -335,6 +352,14 @@ void read_fields(FieldReader& r, ReadIndexReply& m) {
   r.number("read_id", m.read_id);
   r.number("read_end", m.read_end);
 }
+void read_fields(FieldReader& r, RecoveryQuery& m) {
+  r.number("query_id", m.query_id);
+}
+void read_fields(FieldReader& r, RecoveryReply& m) {
+  r.number("query_id", m.query_id);
+  r.ballot("promised", m.promised);
+  r.boolean("fresh", m.fresh);
+}
 
 // Finds the alternative of MessageBody whose type_name is `type` and reads its fields; false
 // when no alternative has that name.
@@ -465,6 +490,13 @@ std::string fields_text(const ReadIndexRequest& m) {
 }
 std::string fields_text(const ReadIndexReply& m) {
   return "read_id=" + n(m.read_id) + ", read_end=" + n(m.read_end);
+}
+std::string fields_text(const RecoveryQuery& m) {
+  return "query_id=" + n(m.query_id);
+}
+std::string fields_text(const RecoveryReply& m) {
+  return "query_id=" + n(m.query_id) + ", promised=" + b(m.promised) +
+         ", fresh=" + (m.fresh ? "true" : "false");
 }
 
 // ---- the text path ---------------------------------------------------------------------------

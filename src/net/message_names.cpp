@@ -7,7 +7,7 @@ namespace paxoskv {
 
 namespace {
 // In the order of the alternatives of MessageBody.
-constexpr std::array<const char*, 13> kTypeNames{
+constexpr std::array<const char*, 15> kTypeNames{
     "prepare",
     "promise",
     "accept",
@@ -21,6 +21,8 @@ constexpr std::array<const char*, 13> kTypeNames{
     "forward",
     "read_index_request",
     "read_index_reply",
+    "recovery_query",
+    "recovery_reply",
 };
 static_assert(kTypeNames.size() == std::variant_size_v<MessageBody>,
               "every message type needs a wire name");

@@ -12,8 +12,9 @@
 
 namespace paxoskv::sim {
 
-// Liveness during faults, not only after them: while a quorum of voters is up and every link
-// between them works both ways (whatever else is broken: one-way cuts, a leader that cannot
+// Liveness during faults, not only after them: while a quorum of voters is up (and not
+// recovering from lost state, when it may not vote yet) and every link between them works both
+// ways (whatever else is broken: one-way cuts, a leader that cannot
 // hear, a site that reaches no one, crashed sites), a request submitted at one of them
 // completes within `bound_ms`, counted from its submission or from when that quorum last
 // formed, whichever is later. Random loss, duplication and delay go on meanwhile.

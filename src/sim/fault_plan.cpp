@@ -115,8 +115,9 @@ std::optional<CrashOrder> FaultPlan::maybe_crash(const std::vector<SiteId>& cand
   if (!crashes_ || candidates.empty() || !random_.chance(crash_chance_)) return std::nullopt;
   CrashOrder order;
   order.site = candidates[random_.below(candidates.size())];
-  order.kind = static_cast<CrashKind>(random_.below(kCrashKinds));
-  order.in_io = random_.below(4) != 0;
+  // One crash in ten loses the disk; the others are process crashes and power cuts alike.
+  order.kind = random_.below(10) == 0 ? CrashKind::wipe : static_cast<CrashKind>(random_.below(2));
+  order.in_io = order.kind != CrashKind::wipe && random_.below(4) != 0;
   return order;
 }
 
@@ -126,6 +127,8 @@ const char* crash_kind_name(CrashKind kind) {
       return "process";
     case CrashKind::power_cut:
       return "power-cut";
+    case CrashKind::wipe:
+      return "wipe";
   }
   return "?";
 }

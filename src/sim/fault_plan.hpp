@@ -29,8 +29,9 @@ const char* network_shape_name(NetworkShape shape);
 enum class CrashKind : std::uint8_t {
   process,    // the process dies: every byte it wrote survives, fsynced or not
   power_cut,  // the power goes: of what was not fsynced, any subset of pages survives
+  wipe,       // the disk is lost: the site comes back with an empty one
 };
-inline constexpr std::size_t kCrashKinds = 2;
+inline constexpr std::size_t kCrashKinds = 3;
 const char* crash_kind_name(CrashKind kind);
 
 struct CrashOrder {

@@ -18,8 +18,9 @@ const std::filesystem::path kDataDir = "/data";
 
 // The driver as the site runs it, but with SITE_state.json rewritten every few dozen records
 // rather than every few thousand, so that runs rewrite it often (and crash inside rewrites).
-driver::DriverOptions driver_options(const SimConfig& config) {
+driver::DriverOptions driver_options(const SimConfig& config, bool voter) {
   driver::DriverOptions options;
+  options.voter = voter;
   options.state_compact_slack = 16;
   options.bug = config.bug;
   return options;
@@ -215,6 +216,13 @@ void Simulator::inject_faults() {
   }
   if (std::optional<CrashOrder> order = faults_.maybe_crash(candidates)) {
     Site& site = sites_[order->site];
+    // One lost disk at a time (README, "A voter that lost its files"): a voter's disk goes only
+    // while every voter can vouch for its votes; two voters of three without their state is
+    // data loss in any majority-quorum system. Then the power goes instead.
+    if (order->kind == CrashKind::wipe && cluster_.is_voter(order->site) &&
+        std::any_of(sites_.begin(), sites_.end(),
+                    [](const Site& s) { return s.wiped || s.recovering; }))
+      order->kind = CrashKind::power_cut;
     if (!order->in_io) {
       crash(order->site, order->kind, false);
     } else {
@@ -227,8 +235,10 @@ void Simulator::inject_faults() {
 }
 
 void Simulator::topology_changed() {
+  // A voter recovering from lost state does not vote yet: a quorum that needs it cannot
+  // serve until it has heard from enough of the others (README, "A voter that lost its files").
   std::vector<bool> up;
-  for (const Site& site : sites_) up.push_back(site.up());
+  for (const Site& site : sites_) up.push_back(site.up() && !site.recovering);
   fault_liveness_.changed(now_, up,
                           [this](SiteId from, SiteId to) { return network_.is_cut(from, to); });
 }
@@ -294,6 +304,11 @@ void Simulator::at_site(SiteId s, Action&& action) {
   try {
     action();
     if (site.up()) site.driver->flush();
+    if (site.up() && site.replica->recovering() != site.recovering) {
+      site.recovering = !site.recovering;
+      if (!site.recovering) site.wiped = false;
+      topology_changed();
+    }
   } catch (const SimulatedCrash&) {
     crash(s, *site.armed, true);
   } catch (const storage::StorageError& error) {
@@ -327,10 +342,14 @@ void Simulator::crash(SiteId s, CrashKind kind, bool in_io) {
   Site& site = sites_[s];
   const bool work_in_flight = site.executor->background_work();
   std::uint64_t pages_lost = 0;
-  if (kind == CrashKind::power_cut)
+  if (kind == CrashKind::power_cut) {
     pages_lost = site.disk->power_cut();
-  else
+  } else if (kind == CrashKind::wipe) {
+    site.disk->wipe();
+    site.wiped = true;
+  } else {
     site.disk->process_crash();
+  }
   // Destroyed after the disk went down, so what their destructors do reaches no file.
   site.driver.reset();
   site.sink.reset();
@@ -360,9 +379,9 @@ void Simulator::start(SiteId s) {
   site.executor = std::make_unique<SimExecutor>(now_, random_);
   site.sink = std::make_unique<Sink>(*this, s);
   try {
-    site.driver =
-        std::make_unique<driver::ReadyDriver>(*site.replica, kDataDir, cluster_.name(s), *site.disk,
-                                              *site.executor, *site.sink, driver_options(config_));
+    site.driver = std::make_unique<driver::ReadyDriver>(
+        *site.replica, kDataDir, cluster_.name(s), *site.disk, *site.executor, *site.sink,
+        driver_options(config_, cluster_.is_voter(s)));
     site.driver->restore();
   } catch (const storage::StorageError& error) {
     site.driver.reset();
@@ -375,6 +394,8 @@ void Simulator::start(SiteId s) {
                     std::to_string(site.replica->log_start() + site.replica->log().size()) +
                     " snapshot=" +
                     std::to_string(site.replica->snapshot() ? site.replica->snapshot()->base : 0));
+  site.recovering = site.replica->recovering();
+  if (!site.recovering) site.wiped = false;  // a learner has nothing to recover
   site.driver->start();
   topology_changed();
   at_site(s, [] {});
@@ -407,7 +428,7 @@ void Simulator::final_checks() {
     NoSink sink;
     try {
       driver::ReadyDriver reader(restored, kDataDir, cluster_.name(s), *site.disk, executor, sink,
-                                 driver_options(config_));
+                                 driver_options(config_, cluster_.is_voter(s)));
       reader.restore();
     } catch (const storage::StorageError& error) {
       return fail("durability",

@@ -97,6 +97,10 @@ class Simulator {
     // A crash armed to strike inside one of the disk's next operations.
     std::optional<CrashKind> armed;
     TimeMs armed_until = 0;
+    // Recovering from lost state (Replica::recovering): it does not vote yet.
+    bool recovering = false;
+    // Its disk was wiped and it has not recovered since.
+    bool wiped = false;
 
     bool up() const { return replica.has_value(); }
   };

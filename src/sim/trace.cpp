@@ -10,10 +10,10 @@ namespace {
 
 // The trace's own names, in the order of MessageBody's alternatives (the wire names live in
 // the net layer, which the simulator does not link).
-constexpr std::array<const char*, 13> kMessageNames{
+constexpr std::array<const char*, 15> kMessageNames{
     "prepare", "promise",    "accept",           "ack",         "nack",
     "commit",  "heartbeat",  "hb_reply",         "catchup_req", "catchup_reply",
-    "forward", "read_index", "read_index_reply",
+    "forward", "read_index", "read_index_reply", "recovery_q",  "recovery_reply",
 };
 static_assert(kMessageNames.size() == std::variant_size_v<MessageBody>);
 
@@ -77,6 +77,12 @@ struct Summarizer {
     s.a = m.read_id;
     s.b = m.read_end;
   }
+  void operator()(const RecoveryQuery& m) { s.a = m.query_id; }
+  void operator()(const RecoveryReply& m) {
+    s.ballot = m.promised;
+    s.a = m.query_id;
+    s.b = m.fresh ? 1 : 0;
+  }
 };
 
 std::string format_message(const MessageSummary& m) {
@@ -106,6 +112,10 @@ std::string format_message(const MessageSummary& m) {
       return "req=" + std::to_string(m.a) + "." + std::to_string(m.b);
     case 11:
       return "read=" + std::to_string(m.a);
+    case 13:
+      return "query=" + std::to_string(m.a);
+    case 14:
+      return "query=" + std::to_string(m.a) + " promised=" + b + " fresh=" + std::to_string(m.b);
     default:
       return "read=" + std::to_string(m.a) + " read_end=" + std::to_string(m.b);
   }

@@ -91,6 +91,16 @@ std::string log_durable_text(Slot end) {
   return out;
 }
 
+constexpr std::string_view kRecoveryPending = "pending";
+constexpr std::string_view kRecoveryDone = "done";
+
+std::string recovery_text(std::string_view state) {
+  std::string out = "{\"recovery\":\"";
+  out += state;
+  out += "\"}";
+  return out;
+}
+
 // `record` (a record's text without its checksum), marked as the first of an append of `count`
 // records: at open, damage inside the last append is a power cut's doing (see open_tail).
 std::string with_batch(std::string record, std::size_t count) {
@@ -101,10 +111,22 @@ std::string with_batch(std::string record, std::size_t count) {
   return record;
 }
 
-// Reads one record into `promised`, `accepted` or `log_durable`; returns what is wrong, ""
-// if fine.
+// Reads one record into `promised`, `accepted`, `log_durable` or `recovery_done`; returns
+// what is wrong, "" if fine.
 std::string read_record(const json::object& o, std::optional<Ballot>& promised,
-                        std::optional<AcceptedEntry>& accepted, std::optional<Slot>& log_durable) {
+                        std::optional<AcceptedEntry>& accepted, std::optional<Slot>& log_durable,
+                        std::optional<bool>& recovery_done) {
+  if (const json::value* recovery = o.if_contains("recovery")) {
+    const json::string* state = recovery->if_string();
+    if (state && *state == kRecoveryPending) {
+      recovery_done = false;
+    } else if (state && *state == kRecoveryDone) {
+      recovery_done = true;
+    } else {
+      return "recovery is neither \"pending\" nor \"done\"";
+    }
+    return "";
+  }
   if (o.contains("log_durable")) {
     Slot end = 0;
     if (auto e = json_form::read_u64(o, "log_durable", end); !e.empty()) return e;
@@ -117,7 +139,8 @@ std::string read_record(const json::object& o, std::optional<Ballot>& promised,
     promised = b;
     return "";
   }
-  if (!o.contains("slot")) return "neither a promise, an accepted entry nor a durable point";
+  if (!o.contains("slot"))
+    return "neither a promise, an accepted entry, a durable point nor a recovery";
   AcceptedEntry entry;
   if (auto e = json_form::read_u64(o, "slot", entry.slot); !e.empty()) return e;
   if (auto e = json_form::read_ballot(o, "ballot", entry.ballot); !e.empty()) return e;
@@ -172,7 +195,9 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
     std::optional<Ballot> promised;
     std::optional<AcceptedEntry> accepted;
     std::optional<Slot> log_durable;
-    if (problem.empty()) problem = read_record(records[i], promised, accepted, log_durable);
+    std::optional<bool> recovery_done;
+    if (problem.empty())
+      problem = read_record(records[i], promised, accepted, log_durable, recovery_done);
     if (!problem.empty()) {
       // Damage inside the last append is a power cut's or a crash's doing when that append
       // was torn: its closing brackets were missing (a torn write's prefix can still parse,
@@ -193,6 +218,8 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
     if (promised) promised_ = std::max(promised_, *promised);
     if (accepted) accepted_[accepted->slot] = std::move(*accepted);
     if (log_durable) log_durable_ = std::max(log_durable_, *log_durable);
+    // The last word: a recovery that started after one ended is pending again.
+    if (recovery_done) recovery_ = *recovery_done ? Recovery::done : Recovery::pending;
   }
   // Records forgotten by a version without durable points leave no trace of where they were.
   knows_log_durable_ =
@@ -200,6 +227,7 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
         return o.contains("batch") || o.contains("log_durable");
       });
   record_count_ = records.size();
+  blank_ = records.empty();
   if (legacy && !records.empty()) {
     // Upgrade in place (atomically), so that from now on every record has its checksum.
     rewrite_live();
@@ -207,17 +235,26 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
 }
 
 void AcceptorStore::record(std::optional<Ballot> promised,
-                           const std::vector<AcceptedEntry>& accepted) {
+                           const std::vector<AcceptedEntry>& accepted, bool recovered) {
   // An acceptor that lowered its promise would break every promise it made before.
   // A lower promise than one recorded before is a bug of the caller (the simulator injects
   // one); the file folds to the highest either way, as memory does here.
+  assert(!recovered || promised);
   std::vector<std::string> records;
-  records.reserve(accepted.size() + 1);
+  records.reserve(accepted.size() + 2);
   if (promised) records.push_back(promise_text(*promised));
+  if (recovered) records.push_back(recovery_text(kRecoveryDone));
   for (const AcceptedEntry& e : accepted) records.push_back(accepted_text(e));
   append(std::move(records));
   if (promised) promised_ = std::max(promised_, *promised);
+  if (recovered) recovery_ = Recovery::done;
   for (const AcceptedEntry& e : accepted) accepted_[e.slot] = e;
+}
+
+void AcceptorStore::record_recovery_pending() {
+  append({recovery_text(kRecoveryPending)});
+  recovery_ = Recovery::pending;
+  sync();
 }
 
 void AcceptorStore::append(std::vector<std::string> records) {
@@ -251,8 +288,8 @@ void AcceptorStore::sync() {
 }
 
 void AcceptorStore::maybe_compact() {
-  const std::size_t live =
-      (promised_.is_null() ? 0 : 1) + (log_durable_ > 0 ? 1 : 0) + accepted_.size();
+  const std::size_t live = (promised_.is_null() ? 0 : 1) + (log_durable_ > 0 ? 1 : 0) +
+                           (recovery_ != Recovery::none ? 1 : 0) + accepted_.size();
   if (record_count_ <= 2 * live + compact_slack_) return;
   rewrite_live();
 }
@@ -261,12 +298,19 @@ void AcceptorStore::rewrite_live() {
   // Any promise read is kept, even one of round 0 (which a site never makes, but a file may
   // hold): the rewritten file must fold to exactly the same state.
   const bool promise = promised_ != Ballot{};
-  const std::size_t live = (promise ? 1 : 0) + (log_durable_ > 0 ? 1 : 0) + accepted_.size();
+  // A recovery still pending must survive the rewrite, or the next start would trust an empty
+  // promise; "done" is kept too, so that the file never reads as blank again.
+  const bool recovery = recovery_ != Recovery::none;
+  const std::size_t live =
+      (promise ? 1 : 0) + (log_durable_ > 0 ? 1 : 0) + (recovery ? 1 : 0) + accepted_.size();
   std::vector<std::string> records;
   records.reserve(live);
   if (promise) records.push_back(with_checksum_text(promise_text(promised_)));
   if (log_durable_ > 0) records.push_back(with_checksum_text(log_durable_text(log_durable_)));
   log_durable_unwritten_ = false;  // the rewrite records it
+  if (recovery)
+    records.push_back(with_checksum_text(
+        recovery_text(recovery_ == Recovery::pending ? kRecoveryPending : kRecoveryDone)));
   for (const auto& [slot, entry] : accepted_)
     records.push_back(with_checksum_text(accepted_text(entry)));
   assert(records.size() == live);

@@ -20,6 +20,7 @@ namespace paxoskv::storage {
 //   {"promised":[3,1],"checksum":"<16 hex digits>"}
 //   ,{"slot":5,"ballot":[3,1],"op":"put","key":"k","value":"v","client":7,"seq":2,"checksum":"..."}
 //   ,{"log_durable":5,"batch":1,"checksum":"..."}
+//   ,{"recovery":"pending","batch":1,"checksum":"..."}
 //   ]}
 // The first record of each append carries "batch": how many records the append wrote. Each
 // append is fsynced before the next is written, so damage inside the last append that shows
@@ -52,9 +53,22 @@ class AcceptorStore {
     return knows_log_durable_ ? std::optional<Slot>(log_durable_) : std::nullopt;
   }
   const std::map<Slot, AcceptedEntry>& accepted() const { return accepted_; }
+  // A voter that lost its state recovers before it votes (Replica::restore_amnesiac). Until
+  // "done" is durable, a restart must recover again: the promise it would start from is not
+  // one it can vouch for.
+  bool recovery_pending() const { return recovery_ == Recovery::pending; }
+  // The file held no record when opened: nothing was ever durable here (a new site, a wiped
+  // disk, or a site that stopped before its first record reached the disk).
+  bool blank() const { return blank_; }
 
-  // Appends records; durable only after sync().
-  void record(std::optional<Ballot> promised, const std::vector<AcceptedEntry>& accepted);
+  // Appends records; durable only after sync(). With `recovered`, "recovery done" follows the
+  // promise, which must be given: the floor the recovery ended at. In one append, so a torn
+  // write keeps the promise without "done", or neither, never "done" without its floor.
+  void record(std::optional<Ballot> promised, const std::vector<AcceptedEntry>& accepted,
+              bool recovered = false);
+  // Records that a recovery started, durable on return: a crash before "done" then recovers
+  // again rather than restarting from a state that was lost.
+  void record_recovery_pending();
   // Slots below `decided_end` are in the durable log: their records are dead. That point is
   // recorded with the next append or sync().
   void forget_below(Slot decided_end);
@@ -73,6 +87,9 @@ class AcceptorStore {
   Slot log_durable_ = 0;
   bool knows_log_durable_ = true;
   bool log_durable_unwritten_ = false;  // log_durable_ rose since it was last written
+  enum class Recovery : std::uint8_t { none, pending, done };
+  Recovery recovery_ = Recovery::none;
+  bool blank_ = false;
   std::map<Slot, AcceptedEntry> accepted_;
   std::size_t record_count_ = 0;
   std::size_t compact_slack_;

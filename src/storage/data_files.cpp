@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "storage/corruption.hpp"
 #include "storage/json_array_file.hpp"
 #include "storage/storage_error.hpp"
 
@@ -21,12 +22,14 @@ bool holds_no_records(const std::filesystem::path& state, const std::string& sit
   }
 }
 
+// One file without the other is damage, not a wiped disk: a voter started on what is left
+// would trust it and vote with part of its memory gone.
 [[noreturn]] void refuse_missing(const std::filesystem::path& missing,
                                  const std::filesystem::path& present, const std::string& what) {
   throw StorageError(missing.string() + ": missing, but " + present.string() +
                      " exists; refusing to start, since starting without it would " + what +
-                     ". To start this site empty and let it catch up from its peers, move " +
-                     present.string() + " away too");
+                     ". Put it back if you can; else, " +
+                     start_empty_advice(missing.parent_path(), site_of_data_file(missing)));
 }
 
 }  // namespace

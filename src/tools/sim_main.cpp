@@ -51,8 +51,9 @@ phase K*10 ms long. The heal phase that follows runs until the cluster has settl
   --liveness-ms MS      bound on the time to settle after healing (default 30000)
   --bug NAME            inject a known bug into the core: forget_promise_on_restart,
                         accept_below_promise, ignore_promised_values, apply_out_of_order,
-                        no_check_quorum; or into the driver: forget_before_log_durable,
-                        ack_before_fsync
+                        no_check_quorum, wiped_voter_votes_at_once (a site started with
+                        nothing on disk votes at once); or into the driver:
+                        forget_before_log_durable, ack_before_fsync
   --mixed               each seed picks its own cluster (3 or 5 voters, a few 7, some with a
                         learner), loss, duplication, lateness and fault intensities, as the
                         CTest sweep does; --steps, --bug and --trace still apply

@@ -221,9 +221,10 @@ BOOST_AUTO_TEST_CASE(each_damage_recovers_without_loss_or_is_refused_naming_the_
   }
 }
 
-// What the refusal of a missing file tells the user to do works: with both files moved away
-// the site starts empty and catches up, with every acknowledged write.
-BOOST_AUTO_TEST_CASE(moving_both_files_away_starts_empty_and_catches_up) {
+// What the refusal of a missing file tells the user to do works: with all of its files
+// deleted, the site starts empty, recovers from its peers before it votes, and catches up with
+// every acknowledged write.
+BOOST_AUTO_TEST_CASE(deleting_all_of_a_sites_files_starts_it_empty_and_it_catches_up) {
   Scenario s;
   Cluster& c = s.cluster();
   for (int i = 0; i < 3; ++i) s.write_round();
@@ -231,10 +232,15 @@ BOOST_AUTO_TEST_CASE(moving_both_files_away_starts_empty_and_catches_up) {
   fs::remove(c.log_file("gamma"));
   std::string err;
   BOOST_TEST_REQUIRE(!s.start_gamma(err), "gamma started without its log");
-  BOOST_TEST(err.find("move " + c.state_file("gamma").string() + " away") != std::string::npos,
+  BOOST_TEST(err.find("delete all of its files (" + c.state_file("gamma").string() + ", " +
+                      c.log_file("gamma").string()) != std::string::npos,
              "stderr: " << err);
-  fs::rename(c.state_file("gamma"), c.dir() / "gamma_state.json.moved");
+  for (const fs::path& file : {c.state_file("gamma"), c.log_file("gamma"), c.kv_file("gamma"),
+                               c.data_dir() / "gamma_snapshot.json"})
+    fs::remove(file);
   BOOST_TEST_REQUIRE(s.start_gamma(err), "gamma refused to start empty: " << err);
+  BOOST_TEST(err.find("recovering from the other voters before voting") != std::string::npos,
+             "gamma started empty without recovering first; stderr: " << err);
   s.check_nothing_acknowledged_lost("started empty");
   s.write_round();
   s.check_nothing_acknowledged_lost("after one more round");

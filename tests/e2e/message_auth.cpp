@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "harness.hpp"
@@ -147,6 +148,26 @@ struct AuthCluster {
     for (const char* name : {"alpha", "beta"}) cluster.start(name);
     for (const char* name : {"alpha", "beta"})
       BOOST_TEST_REQUIRE(cluster.print_log(name).has_value(), name << " did not start");
+    answer_recovery_queries();
+  }
+
+  // alpha and beta start empty, so neither votes before every other voter has said that it
+  // never voted either (a new cluster; README, "A voter that lost its files"). The test
+  // stands in for gamma: it answers as a gamma that never voted would, under the right key.
+  void answer_recovery_queries() {
+    std::set<paxoskv::SiteId> answered;
+    for (Deadline d = after(20s); answered.size() < 2 && Clock::now() < d;) {
+      auto datagram = gamma.receive(std::chrono::milliseconds(100));
+      if (!datagram) continue;
+      auto message = decode(*datagram);
+      if (!message) continue;
+      const auto* query = std::get_if<paxoskv::RecoveryQuery>(&message->body);
+      if (!query) continue;
+      const paxoskv::Message reply{2, paxoskv::RecoveryReply{query->query_id, {}, true}};
+      gamma.send_to(cluster.port(hosts.name(message->from)), sealed(encode(reply), right));
+      answered.insert(message->from);
+    }
+    BOOST_TEST_REQUIRE(answered.size() == 2u, "alpha and beta did not both ask gamma");
   }
 
   std::string encode(const paxoskv::Message& message) {

@@ -29,11 +29,31 @@ class TestNetwork {
  public:
   // Site i's randomness (its election timeouts) comes from seed `seed + i`.
   explicit TestNetwork(std::size_t voters, std::size_t learners = 0, ReplicaOptions options = {},
-                       std::uint64_t seed = 1000) {
-    Cluster cluster = make_cluster(voters, learners);
-    for (SiteId i = 0; i < cluster.size(); ++i)
-      replicas.emplace_back(cluster, i, options, seed + i);
-    completions.resize(cluster.size());
+                       std::uint64_t seed = 1000)
+      : cluster_(make_cluster(voters, learners)), options_(options), seed_(seed) {
+    for (SiteId i = 0; i < cluster_.size(); ++i)
+      replicas.emplace_back(cluster_, i, options, seed + i);
+    completions.resize(cluster_.size());
+    recovered.resize(cluster_.size());
+  }
+
+  // Site i restarts with an empty data directory (Replica::restore_amnesiac), with new
+  // randomness. Messages still in flight to it reach the new incarnation.
+  void restart_amnesiac(SiteId i) {
+    replicas[i] = Replica(cluster_, i, options_, seed_ + 1000 * ++restarts_ + i);
+    replicas[i].restore_amnesiac(now);
+    recovered[i].reset();
+  }
+  // The same for a site that stopped while recovering: it keeps the decided log it had (the
+  // driver made it durable) and recovers again.
+  void restart_amnesiac_keeping_log(SiteId i) {
+    const std::vector<LogEntry> log = replicas[i].log();
+    const Slot log_start = replicas[i].log_start();
+    const Hash log_start_hash = replicas[i].log_start_hash();
+    std::shared_ptr<const SnapshotImage> snapshot = replicas[i].snapshot();
+    replicas[i] = Replica(cluster_, i, options_, seed_ + 1000 * ++restarts_ + i);
+    replicas[i].restore_amnesiac(std::move(snapshot), log_start, log_start_hash, log, now);
+    recovered[i].reset();
   }
 
   // Moves every Ready into the queue of messages in flight (a snapshot's compaction comes in
@@ -44,6 +64,7 @@ class TestNetwork {
       for (Envelope& e : r.messages) in_flight.push_back(std::move(e));
       for (Completion& c : r.completions) completions[i].push_back(std::move(c));
       if (r.compaction) ++compactions;
+      if (r.recovered) recovered[i] = r.promised.value_or(Ballot{999999, 0});
       // The snapshot is written at once, as a driver without a writer thread would, unless
       // the test holds this site's snapshots back.
       if (r.snapshot && held_snapshots.contains(i))
@@ -84,8 +105,17 @@ class TestNetwork {
   std::deque<Envelope> in_flight;
   std::vector<std::vector<Completion>> completions;
   std::size_t compactions = 0;  // Readies that carried a snapshot to persist
+  // Per site, the promise floor of the Ready that ended its recovery (a Ready with
+  // `recovered` but no promise shows as round 999999).
+  std::vector<std::optional<Ballot>> recovered;
   // Sites whose snapshots the test writes itself, and the states they handed out.
   std::map<SiteId, std::vector<std::shared_ptr<const SnapshotSource>>> held_snapshots;
+
+ private:
+  Cluster cluster_;
+  ReplicaOptions options_;
+  std::uint64_t seed_ = 0;
+  std::uint64_t restarts_ = 0;
 };
 
 }  // namespace paxoskv::test

@@ -22,7 +22,8 @@ void check_refused(const std::string& bytes, const std::string& reason_part = ""
   }
 }
 
-// Values that are valid for no field of any message (strings excepted for string fields).
+// Values that are valid for no field of any message (strings excepted for string fields,
+// true for boolean fields).
 std::vector<json::value> hostile_values() {
   return {json::value("x"),
           json::value(-1),
@@ -48,6 +49,7 @@ void check_each_field_damaged(const json::object& o, Wrap wrap) {
     check_refused(wrap(without), "");
     for (const json::value& bad : hostile_values()) {
       if (bad.is_string() && field.value().is_string() && field.key() != "from") continue;
+      if (bad.is_bool() && field.value().is_bool()) continue;
       json::object damaged = o;
       damaged[field.key()] = bad;
       check_refused(wrap(damaged), "");
@@ -146,6 +148,29 @@ BOOST_AUTO_TEST_CASE(numbers_out_of_range_are_refused) {
   check_refused(read("1e3"), "non-negative");
   check_refused(read("9007199254740992"), "out of range");
   check_refused(read("99999999999999999999999"), "read_id");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_recovery_messages_are_refused) {
+  auto reply = [](const std::string& fields) {
+    return "{\"type\":\"recovery_reply\",\"from\":\"beta\"," + fields + "}";
+  };
+  BOOST_TEST(!is_error(
+      net::decode(reply("\"query_id\":1,\"promised\":[0,0],\"fresh\":true"), three_sites())));
+  check_refused(reply("\"query_id\":1,\"promised\":[0,0],\"fresh\":1"), "fresh");
+  check_refused(reply("\"query_id\":1,\"promised\":[0,0],\"fresh\":\"true\""), "fresh");
+  check_refused(reply("\"query_id\":1,\"promised\":[0,0]"), "missing field 'fresh'");
+  check_refused(reply("\"query_id\":1,\"fresh\":false"), "missing field 'promised'");
+  check_refused(reply("\"promised\":[0,0],\"fresh\":false"), "missing field 'query_id'");
+  check_refused(reply("\"query_id\":1,\"promised\":[2,3],\"fresh\":false"), "site index 3");
+  check_refused(reply("\"query_id\":-1,\"promised\":[2,1],\"fresh\":false"), "query_id");
+  auto query = [](const std::string& id) {
+    return "{\"type\":\"recovery_query\",\"from\":\"gamma\",\"query_id\":" + id + "}";
+  };
+  BOOST_TEST(!is_error(net::decode(query("9007199254740991"), three_sites())));
+  check_refused(query("9007199254740992"), "out of range");
+  check_refused(query("1.5"), "query_id");
+  check_refused(query("null"), "query_id");
+  check_refused("{\"type\":\"recovery_query\",\"from\":\"gamma\"}", "missing field 'query_id'");
 }
 
 BOOST_AUTO_TEST_CASE(oversized_datagrams_are_refused) {

@@ -32,7 +32,9 @@ BOOST_AUTO_TEST_CASE(type_names_are_the_wire_names) {
                                     "catchup_reply",
                                     "forward",
                                     "read_index_request",
-                                    "read_index_reply"};
+                                    "read_index_reply",
+                                    "recovery_query",
+                                    "recovery_reply"};
   BOOST_TEST(names == expected, boost::test_tools::per_element());
 }
 

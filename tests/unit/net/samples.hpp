@@ -78,6 +78,9 @@ inline std::vector<Sample> samples() {
   add(out, 0, ReadIndexRequest{77}, R"({"type":"read_index_request","from":"alpha","read_id":77})");
   add(out, 1, ReadIndexReply{77, 16},
       R"({"type":"read_index_reply","from":"beta","read_id":77,"read_end":16})");
+  add(out, 0, RecoveryQuery{31}, R"({"type":"recovery_query","from":"alpha","query_id":31})");
+  add(out, 1, RecoveryReply{31, {4, 1}, false},
+      R"({"type":"recovery_reply","from":"beta","query_id":31,"promised":[4,1],"fresh":false})");
   return out;
 }
 

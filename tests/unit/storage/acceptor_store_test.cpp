@@ -180,6 +180,77 @@ BOOST_FIXTURE_TEST_CASE(record_of_unknown_shape_is_refused, StateFixture) {
   BOOST_TEST(contains(msg, "alpha_state.json: line 3: record 1: neither a promise"), msg);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_recovery_is_pending_until_done_follows_its_promise, StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    BOOST_TEST(store.blank());
+    BOOST_TEST(!store.recovery_pending());
+    store.record_recovery_pending();  // durable on return: no sync() before the reopen
+  }
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    BOOST_TEST(!store.blank());
+    BOOST_TEST(store.recovery_pending());
+    store.record(Ballot{4, 2}, {}, true);
+    store.sync();
+  }
+  AcceptorStore store(dir.path(), "alpha");
+  BOOST_TEST(!store.recovery_pending());
+  BOOST_TEST((store.promised() == Ballot{4, 2}));
+  // The promise first, "done" after it, in one append.
+  const json::array records = parse_file(path).at("records").as_array();
+  BOOST_TEST_REQUIRE(records.size() == 3u);
+  BOOST_TEST(records[0].at("recovery") == "pending");
+  BOOST_TEST(records[1].at("batch") == 2);
+  BOOST_TEST(records[1].as_object().contains("promised"));
+  BOOST_TEST(records[2].at("recovery") == "done");
+}
+
+// A torn end of a recovery keeps the promise without "done": the site recovers again.
+BOOST_FIXTURE_TEST_CASE(a_torn_done_leaves_the_recovery_pending, StateFixture) {
+  {
+    AcceptorStore store(dir.path(), "alpha");
+    store.record_recovery_pending();
+    store.record(Ballot{0, 0}, {}, true);
+    store.sync();
+  }
+  const std::string full = read_document(path);
+  write_text(path, full.substr(0, full.size() - 12));  // inside {"recovery":"done",...}
+  AcceptorStore store(dir.path(), "alpha");
+  BOOST_TEST(store.repaired());
+  BOOST_TEST(store.recovery_pending());
+  BOOST_TEST(records_in_file() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_rewrite_keeps_the_recovery_record, StateFixture) {
+  for (const bool done : {false, true}) {
+    BOOST_TEST_CONTEXT("done " << done) {
+      std::filesystem::remove(path);
+      {
+        AcceptorStore store(dir.path(), "alpha", 8);
+        store.record_recovery_pending();
+        if (done) store.record(Ballot{0, 0}, {}, true);
+        for (Slot s = 0; s < 100; ++s) store.forget_below(s + 1);  // rewrites, with no promise
+        store.sync();
+        BOOST_TEST(records_in_file() < 20u);
+      }
+      AcceptorStore store(dir.path(), "alpha");
+      BOOST_TEST(store.recovery_pending() == !done);
+      BOOST_TEST(!store.blank());
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_recovery_record_of_unknown_state_is_refused, StateFixture) {
+  {
+    JsonArrayFile raw;
+    raw.open(path, "alpha", "records");
+    raw.append({json::object{{"recovery", "maybe"}}});
+  }
+  const std::string msg = storage_error_of([&] { AcceptorStore(dir.path(), "alpha"); });
+  BOOST_TEST(contains(msg, "alpha_state.json: line 2: record 0: recovery is neither"), msg);
+}
+
 // Damage to a record that still leaves valid JSON is found by its checksum, wherever it is.
 BOOST_FIXTURE_TEST_CASE(flipped_bit_in_a_value_is_refused_in_the_middle_and_at_the_end,
                         StateFixture) {

@@ -52,7 +52,8 @@ BOOST_FIXTURE_TEST_CASE(missing_log_next_to_a_used_state_is_refused, DataDirFixt
   std::filesystem::remove(log);
   const std::string e = refusal();
   BOOST_TEST(contains(e, log.string() + ": missing"), e);
-  BOOST_TEST(contains(e, "move " + state.string() + " away"), e);
+  BOOST_TEST(contains(e, "delete all of its files (" + state.string() + ", " + log.string()), e);
+  BOOST_TEST(contains(e, "recovers from its peers before it votes"), e);
   BOOST_TEST(!std::filesystem::exists(log), "the check creates nothing");
 }
 
@@ -61,7 +62,7 @@ BOOST_FIXTURE_TEST_CASE(missing_state_next_to_a_log_is_refused, DataDirFixture) 
   std::filesystem::remove(state);
   const std::string e = refusal();
   BOOST_TEST(contains(e, state.string() + ": missing"), e);
-  BOOST_TEST(contains(e, "move " + log.string() + " away"), e);
+  BOOST_TEST(contains(e, "delete all of its files (" + state.string() + ", " + log.string()), e);
   BOOST_TEST(!std::filesystem::exists(state));
 }
 

@@ -215,7 +215,9 @@ BOOST_FIXTURE_TEST_CASE(garbage_in_the_middle_is_refused_and_left_alone, FileFix
   write_text(path, broken);
   std::string msg = storage_error_of([&] { open(); });
   BOOST_TEST(contains(msg, "alpha_things.json: line 4: not valid JSON"), msg);
-  BOOST_TEST(contains(msg, "move the file away"), msg);
+  BOOST_TEST(contains(msg, "to start this site empty, delete all of its files (" +
+                               (dir.path() / "alpha_state.json").string()),
+             msg);
   BOOST_TEST(read_text(path) == broken);
 
   broken = full;
