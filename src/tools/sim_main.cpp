@@ -21,11 +21,15 @@ using paxoskv::sim::SimConfig;
 
 const char* const kUsage = R"(usage: paxoskv-sim --seed S --sites N --steps K [options]
 
-Runs one simulated schedule of N voting sites (the real paxoskv::Replica at each, with a
-simulated disk) and clients, under faults, then heals everything and checks: agreement (no slot
-decided twice with different values, ever), identical logs and chain heads after healing,
-liveness (every client operation completes within a bound after healing) and linearizability
-of the client history. Exit status 1 when a check fails; the trace of a failing run is printed.
+Runs one simulated schedule of N voting sites and clients under faults. Each site is the real
+paxoskv::Replica with the site's own ReadyDriver, over a simulated disk that may lose any of its
+unsynced pages at a power cut. Faults: lost, duplicated, late and reordered messages, partitions
+and one-way cuts, process crashes, power cuts and wiped disks. Then the links heal (crashed
+sites restart when due) and the run checks: agreement (no slot decided twice with different
+values, ever), identical logs and chain heads after healing, liveness while the faults last
+(a request at a site of a connected quorum completes within a stated number of election
+timeouts) and after healing, and linearizability of the client history. Exit status 1 when a
+check fails; the trace of a failing run is printed.
 
 A step is one tick of simulated time (10 ms, every site ticks once): --steps K makes the fault
 phase K*10 ms long. The heal phase that follows runs until the cluster has settled.
