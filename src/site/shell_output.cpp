@@ -74,6 +74,9 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
   line += " unknown_sender=" + std::to_string(drops.unknown_sender);
   line += " auth_failed=" + std::to_string(drops.auth_failed);
   line += " snapshots_installed=" + std::to_string(status.snapshots_installed);
+  // A voter that lost its files answers nothing with a vote until it has recovered (README, "A
+  // voter that lost its files"); an operator waiting for it to count again watches this.
+  line += std::string(" recovering=") + (status.recovering ? "yes" : "no");
   return line;
 }
 

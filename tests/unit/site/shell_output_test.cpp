@@ -95,15 +95,17 @@ BOOST_AUTO_TEST_CASE(status_line) {
   drops.auth_failed = 4;
   BOOST_TEST(format_status(three_sites(), status, drops) ==
              "site=alpha leader=beta ballot=3.1 decided=12 applied=11 compacted=4 "
-             "peers_up=beta,gamma dropped=7 unknown_sender=1 auth_failed=4 snapshots_installed=1");
+             "peers_up=beta,gamma dropped=7 unknown_sender=1 auth_failed=4 snapshots_installed=1 "
+             "recovering=no");
 }
 
 BOOST_AUTO_TEST_CASE(status_line_without_leader_or_peers) {
   ReplicaStatus status;
   status.self = 2;
+  status.recovering = true;
   BOOST_TEST(format_status(three_sites(), status, {}) ==
              "site=gamma leader=none ballot=0.0 decided=0 applied=0 compacted=0 peers_up=none "
-             "dropped=0 unknown_sender=0 auth_failed=0 snapshots_installed=0");
+             "dropped=0 unknown_sender=0 auth_failed=0 snapshots_installed=0 recovering=yes");
 }
 
 BOOST_AUTO_TEST_CASE(write_results) {
