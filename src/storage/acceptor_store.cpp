@@ -231,6 +231,11 @@ AcceptorStore::AcceptorStore(const std::filesystem::path& dir, const std::string
   if (legacy && !records.empty()) {
     // Upgrade in place (atomically), so that from now on every record has its checksum.
     rewrite_live();
+  } else if (!records.empty()) {
+    // A process crash keeps what the previous run appended before its fsync returned. This
+    // run's first append must not join it unsynced: open() tells a power cut's damage only in
+    // the last append (in_last_append), so the previous run's is made durable first.
+    file_.sync();
   }
 }
 
