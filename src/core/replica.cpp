@@ -162,10 +162,15 @@ void ReplicaImpl::on(SiteId from, const Prepare& m) {
   std::vector<MessageBody> replies = acceptor_.on_prepare(m, learner_.decided_end(), ready_);
   if (std::holds_alternative<Promise>(replies.front()) && from != self_) {
     // Give the candidate we just promised time to win before campaigning ourselves: a new
-    // random timeout, once per ballot. Not for every retransmission of its prepare, and not
-    // with the same timeout each time: a candidate that cannot hear the promises campaigns
-    // again and again, and would otherwise hold this site's election timer still.
-    if (m.ballot > promised_before) reset_election_timer();
+    // random timeout, once per candidate until a leader is heard. A candidate that can hear
+    // its promises wins within a round trip; one that campaigns again could not (it is deaf,
+    // or its links lose), and a deaf site campaigns again and again, each time with a new
+    // ballot: restarting for each would hold this site's election timer still for as long as
+    // that site is deaf, and no one of the connected quorum would ever campaign.
+    if (m.ballot > promised_before && timer_restarted_for_ != from) {
+      reset_election_timer();
+      timer_restarted_for_ = from;
+    }
     step_down_if_outranked(m.ballot);
   }
   for (MessageBody& r : replies) out_.send(from, std::move(r));
@@ -413,6 +418,7 @@ void ReplicaImpl::heard_leader(Ballot b) {
   leader_hint_ = b.site;
   leader_ballot_ = b;
   last_leader_contact_ = now_;
+  timer_restarted_for_.reset();
   if (b.site != self_) {
     heard_leader_site_ = b.site;
     heard_leader_at_ = now_;

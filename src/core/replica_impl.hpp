@@ -155,6 +155,8 @@ class ReplicaImpl {
   std::map<std::uint64_t, std::pair<SiteId, TimeMs>> relayed_reads_;
   std::map<RequestId, TimeMs> relayed_writes_;
   TimeMs election_timeout_ = 0;
+  // The candidate whose prepare last restarted the election timer, until a leader is heard.
+  std::optional<SiteId> timer_restarted_for_;
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
   std::vector<TimeMs> last_answer_;  // per voter: its last answer to this site as leader
