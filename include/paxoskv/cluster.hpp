@@ -10,33 +10,66 @@
 
 namespace paxoskv {
 
-enum class Role : std::uint8_t { voter, learner };
+// What is wrong with a site name, "" when nothing: names become file names (SITE_log.json) and
+// shell arguments, so they are letters, digits, '_' and '-', at most 64 of them. For the hosts
+// file, a membership change and the shell alike.
+std::string site_name_problem(std::string_view name);
+// The same for a host: only plausibility (the characters of IPv4 and IPv6 literals, with a zone
+// after '%', and of DNS names); whether it resolves is found out when it is used.
+std::string host_problem(std::string_view host);
+
+// A removed site keeps its id (ballots and messages name sites by id, and ids are never
+// reused), but is in no quorum and is sent nothing.
+enum class Role : std::uint8_t { voter, learner, removed };
+
+// "voter", "learner", "removed".
+std::string_view role_name(Role role);
 
 struct SiteInfo {
   std::string name;
   std::string host;
   std::uint16_t port = 0;
   Role role = Role::voter;
+  bool operator==(const SiteInfo&) const = default;
 };
 
-// The membership of the cluster, as read from the hosts file. Site ids are line order.
+// One configuration of the cluster: the hosts file, or what membership changes made of it.
+// Site ids are line order, then the order in which sites were added.
 class Cluster {
  public:
   Cluster() = default;
   explicit Cluster(std::vector<SiteInfo> sites);
 
   const std::vector<SiteInfo>& sites() const { return sites_; }
+  // Ids run below size(), removed sites included.
   std::size_t size() const { return sites_.size(); }
   const SiteInfo& site(SiteId id) const { return sites_.at(id); }
   const std::string& name(SiteId id) const { return sites_.at(id).name; }
+  // The member (not removed) of that name.
   std::optional<SiteId> find(std::string_view name) const;
-  bool is_voter(SiteId id) const { return sites_.at(id).role == Role::voter; }
+  // The member (not removed) at that endpoint.
+  std::optional<SiteId> find_endpoint(std::string_view host, std::uint16_t port) const;
+  bool is_voter(SiteId id) const { return id < sites_.size() && sites_[id].role == Role::voter; }
+  bool is_member(SiteId id) const { return id < sites_.size() && sites_[id].role != Role::removed; }
   std::size_t voter_count() const;
   // A majority of the voters.
   std::size_t quorum() const { return voter_count() / 2 + 1; }
 
+  // A new site, with the next id.
+  SiteId add(SiteInfo site);
+  void set_role(SiteId id, Role role) { sites_.at(id).role = role; }
+
+  bool operator==(const Cluster&) const = default;
+
  private:
   std::vector<SiteInfo> sites_;
+};
+
+// A configuration and the first slot it governs (README, "Membership").
+struct MemberEpoch {
+  Slot from = 0;
+  Cluster cluster;
+  bool operator==(const MemberEpoch&) const = default;
 };
 
 }  // namespace paxoskv

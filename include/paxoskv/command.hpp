@@ -7,9 +7,11 @@
 
 namespace paxoskv {
 
-enum class Op : std::uint8_t { noop, put, append, del, tag };
+// `member` changes the configuration (member_change.hpp); the others act on the map.
+enum class Op : std::uint8_t { noop, put, append, del, tag, member };
 
-// The wire and file spelling of an operation: "no-op", "put", "append", "delete", "tag".
+// The wire and file spelling of an operation: "no-op", "put", "append", "delete", "tag",
+// "member".
 std::string_view op_name(Op op);
 std::optional<Op> op_from_name(std::string_view name);
 

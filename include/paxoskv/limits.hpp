@@ -20,6 +20,10 @@ inline constexpr std::size_t snapshot_chunk_bytes = 24000;
 inline constexpr std::uint64_t max_snapshot_bytes = std::uint64_t{4} << 30;
 // Slots a leader may have proposed but not yet decided (pipelining window).
 inline constexpr std::uint64_t max_inflight_slots = 256;
+// Lamport's alpha: a membership change decided in slot s governs the slots from s + this on.
+// No leader proposes a slot more than this far above its decided end, so the configuration of
+// every slot it proposes is known to it (README, "Membership").
+inline constexpr std::uint64_t member_change_delay = max_inflight_slots;
 // Commands a leader packs into a single accept message.
 inline constexpr std::size_t max_batch_commands = 64;
 // Client ids are below 2^53 so they survive any JSON reader as numbers.

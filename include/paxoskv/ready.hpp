@@ -61,12 +61,15 @@ struct Ready {
   std::vector<Completion> completions;
   bool kv_changed = false;  // the applied map changed since the last Ready
   bool recovered = false;   // the recovery of restore_amnesiac is over (see above)
+  // The latest configuration changed (Replica::members): the driver's address book follows.
+  bool members_changed = false;
 
   bool must_persist() const {
     return promised || !accepted.empty() || !decided.empty() || compaction || recovered;
   }
   bool empty() const {
-    return !must_persist() && !snapshot && messages.empty() && completions.empty() && !kv_changed;
+    return !must_persist() && !snapshot && messages.empty() && completions.empty() && !kv_changed &&
+           !members_changed;
   }
 };
 

@@ -127,6 +127,9 @@ class Replica {
   // The applied map, unordered; sorted_kv() lists it in key order.
   const KvMap& kv() const;
   ReplicaStatus status() const;
+  // The latest configuration: the hosts file, changed by every membership change decided here
+  // (README, "Membership").
+  const Cluster& members() const;
   // status().recovering, without the rest.
   bool recovering() const;
 

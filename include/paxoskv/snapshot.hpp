@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "paxoskv/chain.hpp"
+#include "paxoskv/cluster.hpp"
 #include "paxoskv/kv_map.hpp"
 
 namespace paxoskv {
@@ -32,6 +33,9 @@ struct Snapshot {
   // Keys that were set once but are absent now: `tag` must still refuse them.
   std::vector<std::string> deleted;     // sorted
   std::vector<ClientSnapshot> clients;  // sorted by client id
+  // The configurations that govern slots from `base` on, the first from at most `base`; empty
+  // when no membership change was ever decided (the hosts file governs).
+  std::vector<MemberEpoch> members;
   bool operator==(const Snapshot&) const = default;
 };
 
@@ -44,6 +48,7 @@ struct SnapshotSource {
   KvCopy kv;
   std::vector<std::string> deleted;
   std::vector<ClientSnapshot> clients;
+  std::vector<MemberEpoch> members;
 };
 
 // A snapshot in its serialized form, as written to SITE_snapshot.json and sent in chunks.
@@ -58,7 +63,10 @@ struct SnapshotImage {
 
 // The serialized form, one JSON document (jq reads it), deterministic for a given state:
 //   {"base":N,"base_hash":"<64 hex>","kv":{"k":"v",...},"deleted":["k",...],
-//    "clients":[{"client":C,"seq":S,"ok":true,"reason":""},...]}
+//    "clients":[{"client":C,"seq":S,"ok":true,"reason":""},...]
+//    ,"members":[{"from":N,"sites":[{"name":"alpha","host":"127.0.0.1","port":5001,
+//                                    "role":"voter"},...]},...]}
+// where "members" is left out when no membership change was ever decided.
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot);
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source);
 // Parses and checks serialized bytes; the error names what is wrong. Never throws.

@@ -8,12 +8,13 @@
 namespace paxoskv {
 
 namespace {
-constexpr std::array<std::pair<Op, std::string_view>, 5> kOpNames{{
+constexpr std::array<std::pair<Op, std::string_view>, 6> kOpNames{{
     {Op::noop, "no-op"},
     {Op::put, "put"},
     {Op::append, "append"},
     {Op::del, "delete"},
     {Op::tag, "tag"},
+    {Op::member, "member"},
 }};
 }  // namespace
 

@@ -9,18 +9,15 @@ namespace paxoskv {
 
 ApplyResult KvStore::apply(const Command& command) {
   if (command.op == Op::noop) return {};
-  ClientRecord& client = clients_[command.id.client];
-  if (command.id.seq <= client.last_seq) {
-    // A retry of something already applied. An older seq can only be a stale retry: its
-    // client has moved on, so it must not take effect now.
-    ApplyResult again = command.id.seq == client.last_seq ? client.last_result : ApplyResult{};
-    again.duplicate = true;
-    return again;
-  }
-  ApplyResult result = execute(command);
-  client.last_seq = command.id.seq;
-  client.last_result = result;
-  return result;
+  return apply_once(command, [&] { return execute(command); });
+}
+
+// A retry of something already applied. An older seq can only be a stale retry: its client has
+// moved on, so it must not take effect now.
+ApplyResult KvStore::retried(const Command& command, const ClientRecord& client) {
+  ApplyResult again = command.id.seq == client.last_seq ? client.last_result : ApplyResult{};
+  again.duplicate = true;
+  return again;
 }
 
 bool KvStore::ever_set(const std::string& key) const {
@@ -55,6 +52,8 @@ ApplyResult KvStore::execute(const Command& command) {
       return {};
     case Op::noop:
       return {};
+    case Op::member:  // carried out by the replica's Membership, through apply_once
+      return {false, "not a command of the map", false};
   }
   return {};
 }
@@ -77,7 +76,7 @@ std::optional<std::string> KvStore::get(const std::string& key) const {
 }
 
 SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
-  SnapshotSource s{base, base_hash, KvCopy(map_), {}, {}};
+  SnapshotSource s{base, base_hash, KvCopy(map_), {}, {}, {}};
   for (const std::string& key : deleted_)
     if (!map_.contains(key)) s.deleted.push_back(key);
   s.clients.reserve(clients_.size());

@@ -5,24 +5,29 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/apply_result.hpp"
 #include "paxoskv/command.hpp"
 #include "paxoskv/kv_map.hpp"
 #include "paxoskv/snapshot.hpp"
 
 namespace paxoskv {
 
-// The outcome of applying one decided command.
-struct ApplyResult {
-  bool ok = true;
-  std::string reason;      // why a command had no effect ("key exists")
-  bool duplicate = false;  // its (client, seq) was applied before: skipped
-};
-
 // The replicated state machine: the key-value map plus, per client, the last sequence number
 // applied and its result, so a command that reaches the log twice (a retry) acts once.
 class KvStore {
  public:
   ApplyResult apply(const Command& command);
+  // A command the map does not carry out (a membership change): `execute` is called unless
+  // the command is a retry, and its result is remembered like any other.
+  template <class Execute>
+  ApplyResult apply_once(const Command& command, Execute&& execute) {
+    ClientRecord& client = clients_[command.id.client];
+    if (command.id.seq <= client.last_seq) return retried(command, client);
+    ApplyResult result = execute();
+    client.last_seq = command.id.seq;
+    client.last_result = result;
+    return result;
+  }
 
   std::optional<std::string> get(const std::string& key) const;
   // True when this request, or a later one of its client, has been applied.
@@ -37,7 +42,9 @@ class KvStore {
   void restore(const Snapshot& snapshot);
 
  private:
+  struct ClientRecord;
   ApplyResult execute(const Command& command);
+  static ApplyResult retried(const Command& command, const ClientRecord& client);
   // For tag: "only if KEY was never set".
   bool ever_set(const std::string& key) const;
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/learner.hpp"
+#include "core/membership.hpp"
 #include "core/outbox.hpp"
-#include "paxoskv/cluster.hpp"
 #include "paxoskv/replica.hpp"
 
 namespace paxoskv {
@@ -22,11 +22,18 @@ struct ConfirmedRead {
 
 // The proposer role: a follower, a candidate running phase 1 for every slot from some index
 // on, or the leader running phase 2 only, with a bounded window of slots in flight.
+//
+// Each slot is an instance of Paxos among the voters of its own configuration (Membership).
+// Phase 1 at one ballot serves every slot from `from` on, but a slot is proposed only once the
+// promises in hand hold a quorum of that slot's configuration, and with the value of the
+// highest ballot any promise reports for it. A configuration that a change brings into the
+// window gets the same prepare, and its new voters' promises count from then on.
 class Proposer {
  public:
   enum class Phase { follower, candidate, leader };
 
-  Proposer(const Cluster& cluster, SiteId self, const ReplicaOptions& options);
+  Proposer(const Membership& members, const Learner& learner, SiteId self,
+           const ReplicaOptions& options);
 
   Phase phase() const { return phase_; }
   bool is_leader() const { return phase_ == Phase::leader; }
@@ -36,7 +43,10 @@ class Proposer {
   // Phase 1 with a fresh ballot of round `round`, for every slot from `from` on.
   void campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out);
   // True when this promise completed phase 1 and made this site the leader.
-  bool on_promise(SiteId from, const Promise& promise, const Learner& learner, TimeMs now);
+  bool on_promise(SiteId from, const Promise& promise, TimeMs now);
+  // The configurations of the slots this leader works on: from the decided end to the next
+  // slot it will propose. Its leadership checks need a quorum of each.
+  std::vector<const Cluster*> active_configs() const;
   void on_ack(SiteId from, const Ack& ack, Learner& learner, std::vector<LogEntry>& decided);
   void on_heartbeat_reply(SiteId from, const HeartbeatReply& reply,
                           std::vector<ConfirmedRead>& confirmed);
@@ -52,14 +62,13 @@ class Proposer {
 
   // After an input: a heartbeat at once when reads wait for a leadership check. A single
   // voter confirms its reads by itself.
-  void flush(TimeMs now, const Learner& learner, Outbox& out,
-             std::vector<ConfirmedRead>& confirmed);
+  void flush(TimeMs now, Outbox& out, std::vector<ConfirmedRead>& confirmed);
   // When the driver takes its Ready: accepts for the slots proposed since the last call and
   // commits for the slots decided since. Deferred to this point so that every command and
   // ack of one batch of inputs (a drained socket) shares one accept and one commit.
-  void emit(const Learner& learner, Outbox& out);
+  void emit(Outbox& out);
   // Heartbeats, and retransmission of unanswered prepares and accepts.
-  void tick(TimeMs now, const Learner& learner, Outbox& out);
+  void tick(TimeMs now, Outbox& out);
 
  private:
   struct PromiseParts {
@@ -80,13 +89,25 @@ class Proposer {
     std::uint64_t probe = 0;  // confirmed by a quorum answering this heartbeat or a later one
   };
 
-  void become_leader(const Learner& learner, TimeMs now);
+  void become_leader(TimeMs now);
+  // Takes the values a complete promise reports for the slots not proposed yet.
+  void recover_from(PromiseParts& promise);
+  // Whether this configuration has a quorum among the complete promises.
+  bool promised_by_quorum(const Cluster& config) const;
+  // Whether this leader knows the configuration of `slot`.
+  bool config_known(Slot slot) const;
   void fill_window();
-  void send_heartbeat(const Learner& learner, Outbox& out);
+  // Prepares to the voters of these configurations that have not promised yet.
+  void prepare_missing(const std::vector<const Cluster*>& configs, Outbox& out);
+  void send_heartbeat(Outbox& out);
   void confirm_reads(std::vector<ConfirmedRead>& confirmed);
-  std::size_t voters_at_probe(std::uint64_t probe) const;
+  bool quorum_at_probe(std::uint64_t probe) const;
+  // Every configuration that sites working on the current slots belong to: the active ones
+  // and the latest.
+  std::vector<const Cluster*> audience() const;
 
-  const Cluster& cluster_;
+  const Membership& members_;
+  const Learner& learner_;
   SiteId self_;
   ReplicaOptions options_;
   Phase phase_ = Phase::follower;
@@ -98,6 +119,12 @@ class Proposer {
   std::map<SiteId, PromiseParts> promises_;
 
   // leader
+  // Slots below start_ are decided at some promiser: learned, never proposed. Slots in
+  // [next_slot_, recover_end_) take recovered_'s value, or a no-op, before any new command.
+  Slot start_ = 0;
+  Slot recover_end_ = 0;
+  std::map<Slot, AcceptedEntry> recovered_;
+  bool prepare_wanted_ = false;  // a configuration in the window has voters yet to promise
   Slot next_slot_ = 0;
   std::map<Slot, InFlight> in_flight_;
   std::deque<Command> queue_;

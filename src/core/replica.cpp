@@ -6,6 +6,8 @@
 
 #include "core/entry_packing.hpp"
 #include "core/replica_impl.hpp"
+#include "paxoskv/limits.hpp"
+#include "paxoskv/member_change.hpp"
 
 namespace paxoskv {
 
@@ -14,18 +16,27 @@ constexpr TimeMs kNever = std::numeric_limits<TimeMs>::min() / 2;
 }  // namespace
 
 ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t seed)
-    : cluster_(std::move(cluster)),
+    : members_(std::move(cluster)),
       self_(self),
       options_(options),
       rng_(seed),
-      out_(cluster_, self_, ready_),
+      out_(self_, ready_),
       acceptor_(options.bug),
       learner_(options.bug == InjectedBug::apply_out_of_order),
-      proposer_(cluster_, self_, options_),
-      last_heard_(cluster_.size(), kNever),
-      last_answer_(cluster_.size(), kNever) {
-  assert(self_ < cluster_.size());
+      proposer_(members_, learner_, self_, options_) {
+  track_sites();
   reset_election_timer();
+}
+
+void ReplicaImpl::track_sites() {
+  const std::size_t n = std::max<std::size_t>(current().size(), self_ + 1);
+  if (reported_decided_end_.size() < n) reported_decided_end_.resize(n, 0);
+  if (last_heard_.size() < n) last_heard_.resize(n, kNever);
+  if (last_answer_.size() < n) last_answer_.resize(n, kNever);
+}
+
+bool ReplicaImpl::votes() const {
+  return members_.at(learner_.decided_end()).is_voter(self_) || current().is_voter(self_);
 }
 
 void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& accepted,
@@ -46,13 +57,16 @@ void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& acc
     assert(s.base == log_start ? s.base_hash == log_start_hash
                                : s.base_hash == log[s.base - log_start - 1].hash);
     kv_.restore(s);
+    members_.restore(s.members);
     apply_from = s.base;
     snapshot_ = std::move(snapshot);
   } else {
     assert(log_start == 0);
   }
   for (const LogEntry& e : log)
-    if (e.slot >= apply_from) kv_.apply(e.command);
+    if (e.slot >= apply_from) execute(e);
+  track_sites();
+  ready_.members_changed = true;  // the driver's address book starts from what was restored
   note_ballot(promised);
   for (const AcceptedEntry& e : accepted) note_ballot(e.ballot);
   reset_election_timer();
@@ -62,7 +76,9 @@ void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot
                                    const Hash& log_start_hash, const std::vector<LogEntry>& log,
                                    TimeMs now) {
   restore(Ballot{}, {}, std::move(snapshot), log_start, log_start_hash, log, now);
-  if (!cluster_.is_voter(self_) || options_.bug == InjectedBug::wiped_voter_votes_at_once) return;
+  // A learner recovers too: it may have been promoted, and have voted, in a change it has not
+  // learned again yet.
+  if (options_.bug == InjectedBug::wiped_voter_votes_at_once) return;
   recovery_ = Recovery{};
   recovery_->query_id = random_id();
   recovery_->read_id = random_id();
@@ -74,7 +90,7 @@ void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot
 
 void ReplicaImpl::step(const Message& message, TimeMs now) {
   now_ = now;
-  if (message.from >= cluster_.size()) return;
+  if (message.from >= current().size()) return;
   last_heard_[message.from] = now;
   std::visit([&](const auto& body) { on(message.from, body); }, message.body);
   after_input();
@@ -86,7 +102,7 @@ void ReplicaImpl::tick(TimeMs now) {
   if (recovery_ && now_ - recovery_->asked_at >= options_.retransmit_ms) ask_next_slot();
   check_quorum();
   check_gap();
-  proposer_.tick(now, learner_, out_);
+  proposer_.tick(now, out_);
   maybe_campaign();
   expire_requests();
   resend_forwarded();
@@ -122,7 +138,7 @@ void ReplicaImpl::submit_read(RequestId id, const std::string& key, TimeMs now) 
 }
 
 Ready ReplicaImpl::take_ready() {
-  proposer_.emit(learner_, out_);
+  proposer_.emit(out_);
   maybe_snapshot();
   Ready r = std::move(ready_);
   ready_ = Ready{};
@@ -139,7 +155,7 @@ void ReplicaImpl::after_input() {
   advance_recovery();
   route_requests();
   std::vector<ConfirmedRead> confirmed;
-  proposer_.flush(now_, learner_, out_, confirmed);
+  proposer_.flush(now_, out_, confirmed);
   serve_confirmed(confirmed);
   maybe_catch_up();
   finish_reads();
@@ -150,7 +166,7 @@ void ReplicaImpl::after_input() {
 
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
   // A recovering voter does not know what it promised: no answer, not even a nack.
-  if (!cluster_.is_voter(self_) || recovery_) return;
+  if (!votes() || recovery_) return;
   if (from != self_ && refuses_to_depose(from)) {
     // The candidate learns whom this site follows, and that it can reach that leader
     // through this site (see on Nack).
@@ -183,7 +199,7 @@ void ReplicaImpl::on(SiteId from, const Accept& m) {
     if (m.ballot >= leader_ballot_) heard_leader(m.ballot);
     return;
   }
-  if (!cluster_.is_voter(self_)) return;
+  if (!votes()) return;
   MessageBody reply = acceptor_.on_accept(m, learner_.decided_end(), ready_);
   if (std::holds_alternative<Ack>(reply)) heard_leader(m.ballot);
   out_.send(from, std::move(reply));
@@ -193,7 +209,7 @@ void ReplicaImpl::on(SiteId from, const Accept& m) {
 
 void ReplicaImpl::on(SiteId from, const Promise& m) {
   observe_decided_end(from, m.decided_end);
-  if (proposer_.on_promise(from, m, learner_, now_)) became_leader();
+  if (proposer_.on_promise(from, m, now_)) became_leader();
 }
 
 void ReplicaImpl::on(SiteId from, const Ack& m) {
@@ -218,6 +234,7 @@ void ReplicaImpl::on(SiteId from, const Nack& m) {
 
 void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
   note_ballot(m.promised);
+  reported_decided_end_[from] = std::max(reported_decided_end_[from], m.decided_end);
   observe_decided_end(from, m.decided_end);
   answered(from, m.ballot);
   step_down_if_outranked(m.promised);
@@ -229,7 +246,7 @@ void ReplicaImpl::on(SiteId from, const HeartbeatReply& m) {
 void ReplicaImpl::on(SiteId from, const Forward& m) {
   if (m.command.op == Op::noop || m.command.id.client == 0) return;
   if (proposer_.is_leader()) {
-    if (!kv_.already_applied(m.command.id)) proposer_.propose(m.command);
+    if (!kv_.already_applied(m.command.id)) propose(m.command);
     return;
   }
   // A follower relays it to the leader it hears, for a site that cannot (route_target); once
@@ -326,7 +343,7 @@ void ReplicaImpl::on(SiteId from, const RecoveryQuery& m) {
 
 void ReplicaImpl::on(SiteId from, const RecoveryReply& m) {
   note_ballot(m.promised);
-  if (!recovery_ || m.query_id != recovery_->query_id || from == self_ || !cluster_.is_voter(from))
+  if (!recovery_ || m.query_id != recovery_->query_id || from == self_ || !current().is_voter(from))
     return;
   auto [it, first] = recovery_->replies.emplace(from, m);
   if (first) return;
@@ -339,14 +356,14 @@ void ReplicaImpl::on(SiteId from, const RecoveryReply& m) {
 // quorum answered, and after that while every answer so far is fresh (the cluster may be new,
 // which takes every other voter's answer to know).
 void ReplicaImpl::query_for_recovery() {
-  assert(recovery_ && cluster_.is_voter(self_));
+  assert(recovery_);
   Recovery& r = *recovery_;
   r.queried_at = now_;
   const bool all_fresh = std::all_of(r.replies.begin(), r.replies.end(),
                                      [](const auto& kv) { return kv.second.fresh; });
   if (r.floor && !all_fresh) return;
-  for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (s != self_ && cluster_.is_voter(s) && !r.replies.contains(s))
+  for (SiteId s = 0; s < current().size(); ++s)
+    if (s != self_ && current().is_voter(s) && !r.replies.contains(s))
       out_.send(s, RecoveryQuery{r.query_id});
 }
 
@@ -375,9 +392,10 @@ void ReplicaImpl::advance_recovery() {
   // ever chosen (a choice needs another voter's acceptance, or a leader's own) and no lost
   // acceptance of this site counted towards one. Every ballot it may have promised was
   // promised first by the candidate that sent it, one of the others: `highest` covers it.
-  if (all_fresh && r.replies.size() + 1 == cluster_.voter_count()) return finish_recovery(highest);
+  const std::size_t others = current().voter_count() - (current().is_voter(self_) ? 1 : 0);
+  if (all_fresh && r.replies.size() == others) return finish_recovery(highest);
   if (!r.floor) {
-    if (r.replies.size() < cluster_.quorum()) return;
+    if (!answered_by_quorum(current())) return;
     r.floor = highest;
   }
   if (!r.target) {
@@ -386,7 +404,27 @@ void ReplicaImpl::advance_recovery() {
     return;
   }
   assert(r.leader_ballot >= *r.floor);
-  if (learner_.decided_end() >= *r.target) finish_recovery(std::max(*r.floor, r.leader_ballot));
+  if (learner_.decided_end() < *r.target) return;
+  // The floor came from a quorum of the configuration this site knew then; the slots from N on
+  // may be governed by a later one, learned while catching up. Each of those needs a quorum
+  // among the answers, or the floor is taken again with the answers of its voters too.
+  for (const Cluster* config :
+       members_.spanning(*r.target, *r.target + limits::member_change_delay - 1)) {
+    if (answered_by_quorum(*config)) continue;
+    r.floor.reset();
+    r.target.reset();
+    r.asked.clear();
+    query_for_recovery();
+    return;
+  }
+  finish_recovery(std::max(*r.floor, r.leader_ballot));
+}
+
+bool ReplicaImpl::answered_by_quorum(const Cluster& config) const {
+  std::size_t n = 0;
+  for (const auto& [site, reply] : recovery_->replies)
+    if (site != self_ && config.is_voter(site)) ++n;
+  return n >= config.quorum();
 }
 
 void ReplicaImpl::finish_recovery(Ballot floor) {
@@ -466,12 +504,15 @@ void ReplicaImpl::reset_election_timer() {
 // Whether a quorum of voters (this one among them) answered this leader within an election
 // timeout. Answers only: a site that cannot hear the leader still sends it prepares.
 bool ReplicaImpl::quorum_heard() const {
-  std::size_t heard = 0;
-  for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (cluster_.is_voter(s) &&
-        (s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms))
-      ++heard;
-  return heard >= cluster_.quorum();
+  for (const Cluster* config : proposer_.active_configs()) {
+    std::size_t heard = 0;
+    for (SiteId s = 0; s < config->size(); ++s)
+      if (config->is_voter(s) &&
+          (s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms))
+        ++heard;
+    if (heard < config->quorum()) return false;
+  }
+  return true;
 }
 
 void ReplicaImpl::answered(SiteId from, Ballot ballot) {
@@ -512,7 +553,7 @@ void ReplicaImpl::check_gap() {
 }
 
 void ReplicaImpl::maybe_campaign() {
-  if (!cluster_.is_voter(self_) || proposer_.is_leader() || recovery_) return;
+  if (!current().is_voter(self_) || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
   std::uint64_t round =
       std::max({highest_round_, acceptor_.promised().round, proposer_.ballot().round}) + 1;
@@ -537,9 +578,19 @@ void ReplicaImpl::learn(const std::vector<SlotCommand>& entries) {
   apply(decided);
 }
 
+ApplyResult ReplicaImpl::execute(const LogEntry& e) {
+  if (e.command.op != Op::member) return kv_.apply(e.command);
+  ApplyResult result = kv_.apply_once(e.command, [&] { return members_.apply(e.slot, e.command); });
+  if (result.ok && !result.duplicate) {
+    ready_.members_changed = true;
+    track_sites();
+  }
+  return result;
+}
+
 void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
   for (const LogEntry& e : decided) {
-    ApplyResult result = kv_.apply(e.command);
+    ApplyResult result = execute(e);
     if (e.command.op != Op::noop && !result.duplicate) ready_.kv_changed = true;
     auto it = writes_.find(e.command.id);
     if (e.command.op != Op::noop && it != writes_.end()) {
@@ -571,11 +622,13 @@ void ReplicaImpl::maybe_catch_up() {
   }
   if (now_ < gap_deadline_) return;
   SiteId target = known_decided_at_;
-  if (catch_up_asked_ && catch_up_asked_from_ == have && cluster_.size() > 1) {
+  if (catch_up_asked_ && catch_up_asked_from_ == have) {
     // The last request brought nothing: the site asked may be down, or cut off from here.
     target = *catch_up_asked_;
-    do target = static_cast<SiteId>((target + 1) % cluster_.size());
-    while (target == self_);
+    for (std::size_t i = 0; i < current().size(); ++i) {
+      target = static_cast<SiteId>((target + 1) % current().size());
+      if (target != self_ && current().is_member(target)) break;
+    }
   }
   catch_up_asked_ = target;
   catch_up_asked_from_ = have;
@@ -600,7 +653,9 @@ void ReplicaImpl::maybe_snapshot() {
   const Slot last = snapshot_ ? snapshot_->base : 0;
   if (options_.snapshot_every == 0 || snapshot_pending_ || end < last + options_.snapshot_every)
     return;
-  ready_.snapshot = std::make_shared<const SnapshotSource>(kv_.snapshot(end, learner_.head()));
+  SnapshotSource source = kv_.snapshot(end, learner_.head());
+  source.members = members_.epochs_from(end);
+  ready_.snapshot = std::make_shared<const SnapshotSource>(std::move(source));
   snapshot_pending_ = true;
 }
 
@@ -672,6 +727,9 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
   // them, and the driver rewrites the log from the base (see Compaction).
   ready_.decided.clear();
   kv_.restore(snapshot);
+  members_.restore(snapshot.members);
+  ready_.members_changed = true;
+  track_sites();
   std::vector<LogEntry> joined;
   learner_.install(snapshot.base, snapshot.base_hash, joined);
   snapshot_ = std::move(image);
@@ -693,6 +751,36 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
 
 // ---- requests submitted at this site ----
 
+// Only a learner that has caught up may be promoted: a voter that is far behind adds nothing to
+// a quorum but its count, and one still recovering answers nothing. Whether it is behind is
+// this leader's view, not a fact of the log, so a promotion refused here is decided as a
+// refusal (`refuse REASON`, member_change.hpp): every site applies it alike, and the site that
+// submitted it reports the reason.
+void ReplicaImpl::propose(Command command) {
+  if (command.op == Op::member) {
+    auto change = member_change_of(command);
+    if (const auto* c = std::get_if<MemberChange>(&change);
+        c && c->action == MemberAction::promote) {
+      if (std::string reason = promotion_problem(c->name); !reason.empty())
+        command.value = "refuse " + reason;
+    }
+  }
+  proposer_.propose(command);
+}
+
+std::string ReplicaImpl::promotion_problem(const std::string& name) const {
+  const std::optional<SiteId> site = current().find(name);
+  if (!site || current().is_voter(*site)) return "";  // refused when applied, with its reason
+  if (now_ - last_heard_[*site] > options_.election_timeout_ms)
+    return name + " has not been heard from within an election timeout";
+  const Slot have = reported_decided_end_[*site];
+  const Slot want = learner_.decided_end();
+  if (have + limits::member_change_delay < want)
+    return name + " is behind (decided " + std::to_string(have) + " of " + std::to_string(want) +
+           " slots)";
+  return "";
+}
+
 void ReplicaImpl::route_requests() {
   // After a pass every pending request is routed to the leader of that pass (or, with no
   // leader known, none can be): another pass changes nothing until the leader changes or a
@@ -713,7 +801,7 @@ void ReplicaImpl::route(const Command& command, Request& request) {
   request.routed_to = to;
   request.sent_at = now_;
   if (*to == self_)
-    proposer_.propose(command);
+    propose(command);
   else
     out_.send(*to, Forward{command});
 }
@@ -797,8 +885,8 @@ void ReplicaImpl::resend_forwarded() {
 std::optional<SiteId> ReplicaImpl::some_relay(std::uint32_t turn) const {
   const std::optional<SiteId> leader = leader_hint_;
   std::vector<SiteId> others;
-  for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (s != self_ && s != leader && cluster_.is_voter(s)) others.push_back(s);
+  for (SiteId s = 0; s < current().size(); ++s)
+    if (s != self_ && s != leader && current().is_voter(s)) others.push_back(s);
   if (others.empty()) return std::nullopt;
   return others[turn % others.size()];
 }
@@ -867,8 +955,9 @@ ReplicaStatus ReplicaImpl::status() const {
   s.snapshots_taken = snapshots_taken_;
   s.snapshots_installed = snapshots_installed_;
   s.recovering = recovery_.has_value();
-  for (SiteId id = 0; id < cluster_.size(); ++id)
-    if (id != self_ && now_ - last_heard_[id] <= 2 * options_.election_timeout_ms)
+  for (SiteId id = 0; id < current().size(); ++id)
+    if (id != self_ && current().is_member(id) &&
+        now_ - last_heard_[id] <= 2 * options_.election_timeout_ms)
       s.peers_up.push_back(id);
   return s;
 }
@@ -936,6 +1025,10 @@ const KvMap& Replica::kv() const {
 }
 ReplicaStatus Replica::status() const {
   return impl_->status();
+}
+
+const Cluster& Replica::members() const {
+  return impl_->members();
 }
 
 bool Replica::recovering() const {

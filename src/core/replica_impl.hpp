@@ -9,6 +9,7 @@
 #include "core/acceptor.hpp"
 #include "core/kv_store.hpp"
 #include "core/learner.hpp"
+#include "core/membership.hpp"
 #include "core/proposer.hpp"
 #include "paxoskv/replica.hpp"
 
@@ -37,6 +38,7 @@ class ReplicaImpl {
   std::shared_ptr<const SnapshotImage> snapshot() const { return snapshot_; }
   const KvMap& kv() const { return kv_.map(); }
   bool recovering() const { return recovery_.has_value(); }
+  const Cluster& members() const { return members_.latest(); }
   ReplicaStatus status() const;
 
  private:
@@ -96,6 +98,8 @@ class ReplicaImpl {
   bool quorum_heard() const;
   void answered(SiteId from, Ballot ballot);
   void reset_election_timer();
+  // One decided entry, on the map or on the membership.
+  ApplyResult execute(const LogEntry& entry);
   void apply(const std::vector<LogEntry>& decided);
   void learn(const std::vector<SlotCommand>& entries);
   void observe_decided_end(SiteId from, Slot decided_end);
@@ -105,6 +109,10 @@ class ReplicaImpl {
   void on_snapshot_chunk(SiteId from, const SnapshotChunk& chunk);
   void install_snapshot(std::shared_ptr<const SnapshotImage> image, const Snapshot& snapshot);
   void maybe_snapshot();
+  // Hands a command to this leader's proposer; a promotion of a learner that has not caught up
+  // becomes a refusal.
+  void propose(Command command);
+  std::string promotion_problem(const std::string& name) const;
   void route_requests();
   void route(const Command& command, Request& request);
   void route(std::uint64_t read_id, PendingRead& read);
@@ -118,9 +126,19 @@ class ReplicaImpl {
   void query_for_recovery();
   void ask_next_slot();
   void advance_recovery();
+  // Whether the recovery answers hold a quorum of this configuration (this site not counted).
+  bool answered_by_quorum(const Cluster& config) const;
   void finish_recovery(Ballot floor);
 
-  Cluster cluster_;
+  // Whether this site takes part as a voter now: in the configuration of its next undecided
+  // slot, or in the latest one (a promoted learner votes as soon as it knows).
+  bool votes() const;
+  // The configuration in which this site looks for leaders, quorums and peers.
+  const Cluster& current() const { return members_.latest(); }
+  // Sizes the per-site tables for sites added since.
+  void track_sites();
+
+  Membership members_;
   SiteId self_;
   ReplicaOptions options_;
   std::mt19937_64 rng_;
@@ -159,7 +177,8 @@ class ReplicaImpl {
   std::optional<SiteId> timer_restarted_for_;
   std::uint64_t highest_round_ = 0;
   std::vector<TimeMs> last_heard_;
-  std::vector<TimeMs> last_answer_;  // per voter: its last answer to this site as leader
+  std::vector<TimeMs> last_answer_;         // per voter: its last answer to this site as leader
+  std::vector<Slot> reported_decided_end_;  // per site, from its heartbeat replies
 
   // Catch-up: the highest decided_end another site reported, and the site that reported it
   // last (the first to report it may have died since).

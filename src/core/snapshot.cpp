@@ -20,7 +20,8 @@ using KvViews = std::vector<KvCopy::Entry>;
 // state, and a large map is not copied into a json::object first.
 std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
                       const std::vector<std::string_view>& deleted,
-                      const std::vector<ClientSnapshot>& clients) {
+                      const std::vector<ClientSnapshot>& clients,
+                      const std::vector<MemberEpoch>& members) {
   std::string out =
       "{\"base\":" + std::to_string(base) + ",\"base_hash\":\"" + to_hex(base_hash) + "\",\"kv\":";
   json_text::append_string_object(out, kv);
@@ -38,7 +39,28 @@ std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
     json_text::append_string(out, c.reason);
     out += '}';
   }
-  out += "]}\n";
+  out += ']';
+  if (!members.empty()) {
+    out += ",\"members\":[";
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out += ',';
+      out += "{\"from\":" + std::to_string(members[i].from) + ",\"sites\":[";
+      const auto& sites = members[i].cluster.sites();
+      for (std::size_t j = 0; j < sites.size(); ++j) {
+        if (j > 0) out += ',';
+        out += "{\"name\":";
+        json_text::append_string(out, sites[j].name);
+        out += ",\"host\":";
+        json_text::append_string(out, sites[j].host);
+        out += ",\"port\":" + std::to_string(sites[j].port) + ",\"role\":\"";
+        out += role_name(sites[j].role);
+        out += "\"}";
+      }
+      out += "]}";
+    }
+    out += ']';
+  }
+  out += "}\n";
   return out;
 }
 
@@ -100,6 +122,56 @@ std::string read_clients(const json::object& o, Snapshot& out) {
   return "";
 }
 
+std::string read_site(const json::value& v, SiteInfo& site) {
+  const json::object* o = v.if_object();
+  if (o == nullptr) return "a site is not an object";
+  if (auto e = json_form::read_string(*o, "name", site.name); !e.empty()) return e;
+  if (auto e = json_form::read_string(*o, "host", site.host); !e.empty()) return e;
+  std::uint64_t port = 0;
+  if (auto e = json_form::read_u64(*o, "port", port); !e.empty()) return e;
+  if (port == 0 || port > 65535) return "site " + site.name + " has a bad port";
+  site.port = static_cast<std::uint16_t>(port);
+  std::string role;
+  if (auto e = json_form::read_string(*o, "role", role); !e.empty()) return e;
+  for (Role r : {Role::voter, Role::learner, Role::removed})
+    if (role_name(r) == role) {
+      site.role = r;
+      return "";
+    }
+  return "site " + site.name + " has an unknown role '" + role + "'";
+}
+
+// "members" is absent from snapshots of clusters that never changed their membership.
+std::string read_members(const json::object& o, Snapshot& out) {
+  const json::value* v = o.if_contains("members");
+  if (v == nullptr) return "";
+  if (!v->is_array()) return "field 'members' is not an array";
+  for (const json::value& element : v->get_array()) {
+    const json::object* epoch = element.if_object();
+    if (epoch == nullptr) return "field 'members' holds a non-object";
+    MemberEpoch e;
+    if (auto error = json_form::read_u64(*epoch, "from", e.from); !error.empty())
+      return "members: " + error;
+    if (!out.members.empty() && out.members.back().from >= e.from)
+      return "field 'members' is not in ascending order of 'from'";
+    const json::value* sites = epoch->if_contains("sites");
+    if (sites == nullptr || !sites->is_array() || sites->get_array().empty())
+      return "members: field 'sites' is missing, empty or not an array";
+    std::vector<SiteInfo> list;
+    for (const json::value& site : sites->get_array()) {
+      SiteInfo info;
+      if (auto error = read_site(site, info); !error.empty()) return "members: " + error;
+      list.push_back(std::move(info));
+    }
+    e.cluster = Cluster(std::move(list));
+    if (e.cluster.voter_count() == 0) return "members: a configuration without voters";
+    out.members.push_back(std::move(e));
+  }
+  if (!out.members.empty() && out.members.front().from > out.base)
+    return "field 'members' does not cover the snapshot's base";
+  return "";
+}
+
 std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
   boost::system::error_code ec;
   json::value v = json::parse(json::string_view(bytes.data(), bytes.size()), ec);
@@ -116,6 +188,7 @@ std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
   if (auto e = read_kv(*o, s); !e.empty()) return e;
   if (auto e = read_deleted(*o, s); !e.empty()) return e;
   if (auto e = read_clients(*o, s); !e.empty()) return e;
+  if (auto e = read_members(*o, s); !e.empty()) return e;
   return s;
 }
 
@@ -125,7 +198,8 @@ std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapsho
   KvViews kv(snapshot.kv.begin(), snapshot.kv.end());
   std::vector<std::string_view> deleted(snapshot.deleted.begin(), snapshot.deleted.end());
   return image_of(snapshot.base, snapshot.base_hash,
-                  serialize(snapshot.base, snapshot.base_hash, kv, deleted, snapshot.clients));
+                  serialize(snapshot.base, snapshot.base_hash, kv, deleted, snapshot.clients,
+                            snapshot.members));
 }
 
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source) {
@@ -135,7 +209,8 @@ std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& s
   std::sort(clients.begin(), clients.end(),
             [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client < b.client; });
   return image_of(source.base, source.base_hash,
-                  serialize(source.base, source.base_hash, source.kv.sorted(), deleted, clients));
+                  serialize(source.base, source.base_hash, source.kv.sorted(), deleted, clients,
+                            source.members));
 }
 
 std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes) {

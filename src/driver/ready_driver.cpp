@@ -65,7 +65,6 @@ ReadyDriver::ReadyDriver(Replica& replica, const std::filesystem::path& dir,
       fs_(fs),
       executor_(executor),
       sink_(sink),
-      voter_(options.voter),
       bug_(options.bug),
       acceptor_store_(storage::check_data_files(ensure_directory(fs, dir), site, fs), site,
                       options.state_compact_slack, fs),
@@ -97,12 +96,13 @@ void ReadyDriver::restore() {
                     << " accepted=" << accepted.size()
                     << " snapshot=" << (snapshot ? snapshot->base : 0)
                     << " log=" << log_store_.start() << ".." << log_store_.end();
-  // A voter that cannot vouch for what it promised and accepted must not vote until it has
+  // A site that cannot vouch for what it promised and accepted must not vote until it has
   // recovered from its peers (README, "A voter that lost its files"): one whose recovery has
   // not durably ended, or one with nothing on disk at all (a new site, a wiped disk, or a
-  // start that died before its first record was durable).
-  if (voter_ && (acceptor_store_.recovery_pending() ||
-                 (acceptor_store_.blank() && log_store_.end() == 0 && !snapshot))) {
+  // start that died before its first record was durable). Learners too: a membership change
+  // it no longer knows of may have promoted one, and it may have voted since.
+  if (acceptor_store_.recovery_pending() ||
+      (acceptor_store_.blank() && log_store_.end() == 0 && !snapshot)) {
     PAXOSKV_LOG(info) << "no durable acceptor state: recovering from the other voters before "
                          "voting";
     acceptor_store_.record_recovery_pending();
@@ -138,6 +138,7 @@ void ReadyDriver::flush() {
   Ready ready = replica_.take_ready();
   if (ready.empty()) return;
   sink_.on_ready(ready);
+  if (ready.members_changed) sink_.members_changed(replica_.members());
   const SiteId self = self_;
   // Accepts go out before this site's own fsync, so the followers' fsyncs overlap with it.
   const bool early = ready.must_persist();

@@ -24,6 +24,9 @@ class ReadySink {
   virtual ~ReadySink() = default;
   // A Ready as taken from the replica, before any of it is carried out.
   virtual void on_ready(const Ready&) {}
+  // The latest configuration changed (Ready::members_changed), before the Ready's messages
+  // are sent: they may go to sites added by it.
+  virtual void members_changed(const Cluster&) {}
   // To another site.
   virtual void send(const Envelope& envelope) = 0;
   // To this site's own replica, as a later input (never stepped from inside a flush).
@@ -35,9 +38,6 @@ class ReadySink {
 };
 
 struct DriverOptions {
-  // A voter that cannot vouch for its state recovers before it votes (restore); a learner
-  // never votes.
-  bool voter = true;
   // Dead acceptor records tolerated before SITE_state.json is rewritten (AcceptorStore).
   std::size_t state_compact_slack = storage::AcceptorStore::kDefaultCompactSlack;
   // For the simulator: forget_before_log_durable and ack_before_fsync are the driver's.
@@ -95,7 +95,6 @@ class ReadyDriver {
   storage::FileSystem& fs_;
   Executor& executor_;
   ReadySink& sink_;
-  bool voter_;
   InjectedBug bug_;
   storage::AcceptorStore acceptor_store_;
   storage::LogStore log_store_;

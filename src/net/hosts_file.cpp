@@ -15,10 +15,6 @@ namespace paxoskv {
 
 namespace {
 
-// Site names become file names (SITE_log.json) and shell arguments, so they stay short.
-constexpr std::size_t kMaxNameBytes = 64;
-// The longest DNS name.
-constexpr std::size_t kMaxHostBytes = 253;
 constexpr std::string_view kLineForm = "expected 'name host port [role]'";
 
 std::vector<std::string_view> split_fields(std::string_view line) {
@@ -33,33 +29,6 @@ std::vector<std::string_view> split_fields(std::string_view line) {
     if (i > start) fields.push_back(line.substr(start, i - start));
   }
   return fields;
-}
-
-bool is_alnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
-std::string check_name(std::string_view name) {
-  bool ok = std::all_of(name.begin(), name.end(),
-                        [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
-  if (!ok)
-    return "bad site name '" + std::string(name) + "': use only letters, digits, '_' and '-'";
-  if (name.size() > kMaxNameBytes)
-    return "site name '" + std::string(name.substr(0, 16)) + "...' is longer than " +
-           std::to_string(kMaxNameBytes) + " characters";
-  return "";
-}
-
-// Only plausibility: the characters of IPv4 and IPv6 literals (with a zone after '%') and of
-// DNS names. Whether the name resolves is found out when the site starts.
-std::string check_host(std::string_view host) {
-  bool ok = host.size() <= kMaxHostBytes && (is_alnum(host.front()) || host.front() == ':') &&
-            std::all_of(host.begin(), host.end(), [](char c) {
-              return is_alnum(c) || c == '.' || c == '-' || c == ':' || c == '_' || c == '%';
-            });
-  if (ok) return "";
-  std::string hint = host.front() == '[' ? " (write IPv6 addresses without brackets)" : "";
-  return "bad host '" + std::string(host) + "': expected an IP address or a host name" + hint;
 }
 
 std::string parse_port(std::string_view text, std::uint16_t& out) {
@@ -92,8 +61,8 @@ std::string parse_site(const std::vector<std::string_view>& fields, SiteInfo& ou
   if (fields.size() > 4)
     return "too many fields (" + std::to_string(fields.size()) + ", from '" +
            std::string(fields[4]) + "'): " + std::string(kLineForm);
-  if (auto e = check_name(fields[0]); !e.empty()) return e;
-  if (auto e = check_host(fields[1]); !e.empty()) return e;
+  if (auto e = site_name_problem(fields[0]); !e.empty()) return e;
+  if (auto e = host_problem(fields[1]); !e.empty()) return e;
   out.name = fields[0];
   out.host = fields[1];
   if (auto e = parse_port(fields[2], out.port); !e.empty()) return e;

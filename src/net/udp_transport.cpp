@@ -86,6 +86,20 @@ UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId 
   }
 }
 
+void UdpTransport::set_members(const Cluster& members) {
+  udp::resolver resolver(socket_.get_executor());
+  for (SiteId id = static_cast<SiteId>(endpoints_.size()); id < members.size(); ++id) {
+    try {
+      endpoints_.push_back(resolve(resolver, members.site(id)));
+    } catch (const std::runtime_error& e) {
+      PAXOSKV_LOG(error) << e.what() << ": nothing will be sent to it";
+      endpoints_.emplace_back();
+    }
+  }
+  cluster_ = members;
+  link_failed_.resize(cluster_.size(), false);
+}
+
 void UdpTransport::start(MessageHandler on_message, BatchEndHandler on_batch_end) {
   assert(on_message && on_batch_end);
   assert(!on_message_);
@@ -205,8 +219,8 @@ void UdpTransport::send_to_client(const udp::endpoint& to, std::string datagram)
 // Self-addressed messages never reach the socket: the site delivers them internally, so a
 // send to self is a bug of the caller.
 void UdpTransport::send(const Envelope& envelope, bool same_as_previous) {
-  assert(envelope.to < cluster_.size() && envelope.to != self_);
-  assert(envelope.message.from == self_);
+  assert(envelope.message.from == self_ && envelope.to != self_);
+  if (envelope.to >= cluster_.size() || endpoints_[envelope.to].port() == 0) return;
   const std::string& name = cluster_.name(envelope.to);
   if (!same_as_previous) last_datagram_.reset();
   if (link_failed_[envelope.to]) {

@@ -42,6 +42,11 @@ class UdpTransport {
   void send(const Envelope& envelope, bool same_as_previous = false);
   void close();
 
+  // The latest configuration (Replica::members): sites added since are resolved and reachable
+  // from now on. Ids only grow and a site keeps its endpoint for good; a host that does not
+  // resolve is logged, and traffic to that site dropped.
+  void set_members(const Cluster& members);
+
   // `faillink SITE` / `fixlink SITE`: drop all traffic to and from SITE.
   void set_link_failed(SiteId site, bool failed);
   bool link_failed(SiteId site) const { return link_failed_.at(site); }
@@ -63,7 +68,7 @@ class UdpTransport {
   void handle_datagram(std::size_t bytes);
   bool handle_client_datagram(std::string_view datagram);
 
-  const Cluster& cluster_;
+  Cluster cluster_;
   SiteId self_;
   boost::asio::ip::udp::socket socket_;
   std::vector<boost::asio::ip::udp::endpoint> endpoints_;

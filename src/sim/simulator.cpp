@@ -18,9 +18,8 @@ const std::filesystem::path kDataDir = "/data";
 
 // The driver as the site runs it, but with SITE_state.json rewritten every few dozen records
 // rather than every few thousand, so that runs rewrite it often (and crash inside rewrites).
-driver::DriverOptions driver_options(const SimConfig& config, bool voter) {
+driver::DriverOptions driver_options(const SimConfig& config) {
   driver::DriverOptions options;
-  options.voter = voter;
   options.state_compact_slack = 16;
   options.bug = config.bug;
   return options;
@@ -379,9 +378,9 @@ void Simulator::start(SiteId s) {
   site.executor = std::make_unique<SimExecutor>(now_, random_);
   site.sink = std::make_unique<Sink>(*this, s);
   try {
-    site.driver = std::make_unique<driver::ReadyDriver>(
-        *site.replica, kDataDir, cluster_.name(s), *site.disk, *site.executor, *site.sink,
-        driver_options(config_, cluster_.is_voter(s)));
+    site.driver =
+        std::make_unique<driver::ReadyDriver>(*site.replica, kDataDir, cluster_.name(s), *site.disk,
+                                              *site.executor, *site.sink, driver_options(config_));
     site.driver->restore();
   } catch (const storage::StorageError& error) {
     site.driver.reset();
@@ -428,7 +427,7 @@ void Simulator::final_checks() {
     NoSink sink;
     try {
       driver::ReadyDriver reader(restored, kDataDir, cluster_.name(s), *site.disk, executor, sink,
-                                 driver_options(config_, cluster_.is_voter(s)));
+                                 driver_options(config_));
       reader.restore();
     } catch (const storage::StorageError& error) {
       return fail("durability",

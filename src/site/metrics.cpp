@@ -144,7 +144,8 @@ void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
 Metrics::Metrics(std::size_t sites) : peers_(sites) {}
 
 void Metrics::count_outgoing(const Envelope& envelope) {
-  assert(envelope.to < peers_.size());
+  // Sites added by membership changes get their counters when first sent to.
+  if (envelope.to >= peers_.size()) peers_.resize(envelope.to + 1);
   if (const auto* accept = std::get_if<Accept>(&envelope.message.body))
     count_accept(envelope.to, *accept);
   else if (const auto* prepare = std::get_if<Prepare>(&envelope.message.body))

@@ -176,12 +176,18 @@ void Shell::execute(const std::string& line) {
 }
 
 void Shell::run(const WriteCommand& command) {
-  submit(Pending{{client_id_, next_seq_++}, false, command.op, command.key});
+  submit(Pending{{client_id_, next_seq_++}, false, command.op, command.key, std::nullopt});
   site_.submit(Command{command.op, command.key, command.value, pending_->id});
 }
 
+void Shell::run(const MemberCommand& command) {
+  submit(
+      Pending{{client_id_, next_seq_++}, false, Op::member, command.change.name, command.change});
+  site_.submit(member_command(command.change, pending_->id));
+}
+
 void Shell::run(const GetCommand& command) {
-  submit(Pending{{client_id_, next_seq_++}, true, Op::noop, command.key});
+  submit(Pending{{client_id_, next_seq_++}, true, Op::noop, command.key, std::nullopt});
   site_.submit_read(pending_->id, command.key);
 }
 
@@ -199,6 +205,9 @@ void Shell::run(const PrintCommand& command) {
       break;
     case PrintTarget::status:
       print(format_status(site_.cluster(), replica.status(), site_.transport().drops()));
+      break;
+    case PrintTarget::members:
+      print(format_members(replica.members()));
       break;
   }
   command_done();
@@ -261,6 +270,8 @@ void Shell::on_completion(const Completion& completion) {
   }
   if (pending_->is_read) {
     print(format_get_result(pending_->key, completion));
+  } else if (pending_->member) {
+    print(format_member_result(*pending_->member, completion));
   } else {
     print(format_write_result(pending_->op, pending_->key, completion));
   }

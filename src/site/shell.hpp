@@ -40,6 +40,7 @@ class Shell {
     bool is_read = false;
     Op op = Op::put;
     std::string key;
+    std::optional<MemberChange> member;  // a `member` command's change
   };
 
   void next_command();
@@ -51,6 +52,7 @@ class Shell {
   void execute(const std::string& line);
   void run(const WriteCommand& command);
   void run(const GetCommand& command);
+  void run(const MemberCommand& command);
   void run(const PrintCommand& command);
   void run(const SleepCommand& command);
   void run(const LinkCommand& command);

@@ -88,6 +88,7 @@ ShellCommand parse_print(std::string_view rest) {
   if (what == "kv") return PrintCommand{PrintTarget::kv};
   if (what == "chain") return PrintCommand{PrintTarget::chain};
   if (what == "status") return PrintCommand{PrintTarget::status};
+  if (what == "members") return PrintCommand{PrintTarget::members};
   return invalid("print", "cannot print '" + std::string(what) + "'");
 }
 
@@ -126,6 +127,49 @@ ShellCommand parse_link(std::string_view name, bool failed, std::string_view res
   return LinkCommand{*id, std::string(site), failed};
 }
 
+// member add NAME HOST PORT [learner] | member remove NAME | member promote NAME
+ShellCommand parse_member(std::string_view rest) {
+  const std::string_view verb = take_word(rest);
+  const std::string_view name = take_word(rest);
+  MemberChange change;
+  if (verb == "remove" || verb == "promote") {
+    if (name.empty()) return invalid("member", "member " + std::string(verb) + " needs NAME");
+    if (!skip_separators(rest).empty())
+      return invalid("member", "member " + std::string(verb) + " takes only NAME");
+    change.action = verb == "remove" ? MemberAction::remove : MemberAction::promote;
+  } else if (verb == "add") {
+    const std::string_view host = take_word(rest);
+    const std::string_view port = take_word(rest);
+    const std::string_view role = take_word(rest);
+    if (port.empty()) return invalid("member", "member add needs NAME HOST PORT");
+    if (!skip_separators(rest).empty())
+      return invalid("member", "member add takes NAME HOST PORT [learner]");
+    if (role == "voter")
+      return unable("member add",
+                    "a site joins as a learner: add it as one, then `member promote " +
+                        std::string(name) + "` once it has caught up");
+    if (!role.empty() && role != "learner")
+      return invalid("member", "role '" + std::string(role) + "' is neither voter nor learner");
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (error != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+      return invalid("member", "'" + std::string(port) + "' is not a port (1 to 65535)");
+    if (std::string problem = host_problem(host); !problem.empty())
+      return invalid("member", problem);
+    change.action = MemberAction::add;
+    change.host = std::string(host);
+    change.port = static_cast<std::uint16_t>(value);
+  } else {
+    return invalid("member", verb.empty()
+                                 ? "member needs add, remove or promote"
+                                 : "'" + std::string(verb) + "' is not add, remove or promote");
+  }
+  if (std::string problem = site_name_problem(name); !problem.empty())
+    return invalid("member", problem);
+  change.name = std::string(name);
+  return MemberCommand{std::move(change)};
+}
+
 template <typename Command>
 ShellCommand parse_bare(std::string_view name, std::string_view rest) {
   if (!skip_separators(rest).empty())
@@ -147,6 +191,7 @@ ShellCommand parse_command(std::string_view line, const Cluster& cluster, SiteId
   if (name == "get") return parse_get(rest);
   if (name == "print") return parse_print(rest);
   if (name == "sleep") return parse_sleep(rest);
+  if (name == "member") return parse_member(rest);
   if (name == "faillink") return parse_link(name, true, rest, cluster, self);
   if (name == "fixlink") return parse_link(name, false, rest, cluster, self);
   if (name == "crash") return parse_bare<CrashCommand>(name, rest);
@@ -163,9 +208,11 @@ const std::vector<CommandUsage>& command_usages() {
       {"get", "get KEY", "read KEY (linearizable)"},
       {"delete", "delete KEY", "remove KEY"},
       {"tag", "tag KEY VALUE...", "set KEY only if it was never set"},
-      {"print", "print log|kv|chain|status",
-       "show the decided log, the map, the hash chain "
-       "or this site's status"},
+      {"print", "print log|kv|chain|status|members",
+       "show the decided log, the map, the hash chain, "
+       "this site's status or the members"},
+      {"member", "member add NAME HOST PORT [learner] | member remove NAME | member promote NAME",
+       "change the membership (decided in the log)"},
       {"sleep", "sleep MS", "wait MS milliseconds before the next command"},
       {"faillink", "faillink SITE", "drop all traffic to and from SITE"},
       {"fixlink", "fixlink SITE", "restore the link to SITE"},

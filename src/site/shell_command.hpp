@@ -8,6 +8,7 @@
 
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/command.hpp"
+#include "paxoskv/member_change.hpp"
 
 namespace paxoskv::site {
 
@@ -26,9 +27,14 @@ struct GetCommand {
   std::string key;
 };
 
-enum class PrintTarget { log, kv, chain, status };
+enum class PrintTarget { log, kv, chain, status, members };
 struct PrintCommand {
   PrintTarget target = PrintTarget::log;
+};
+
+// member add|remove|promote: a membership change, decided in the log (README, "Membership").
+struct MemberCommand {
+  MemberChange change;
 };
 
 struct CrashCommand {};
@@ -53,8 +59,9 @@ struct Refusal {
   std::string line;
 };
 
-using ShellCommand = std::variant<EmptyLine, WriteCommand, GetCommand, PrintCommand, CrashCommand,
-                                  SleepCommand, LinkCommand, HelpCommand, QuitCommand, Refusal>;
+using ShellCommand =
+    std::variant<EmptyLine, WriteCommand, GetCommand, PrintCommand, MemberCommand, CrashCommand,
+                 SleepCommand, LinkCommand, HelpCommand, QuitCommand, Refusal>;
 
 // `sleep` waits at most this long, so a typo cannot freeze a site for days.
 inline constexpr std::uint64_t max_sleep_ms = 3'600'000;

@@ -65,6 +65,7 @@ class Site : private driver::ReadySink {
   void deliver_to_self(Envelope envelope) override;
   void complete(const Completion& completion) override;
   void ready_sent() override { last_sent_ = nullptr; }
+  void members_changed(const Cluster& members) override { transport_.set_members(members); }
   void observe_fsync(driver::SyncedFile file,
                      std::chrono::steady_clock::duration elapsed) override {
     metrics_.observe_fsync(file, elapsed);

@@ -563,6 +563,10 @@ std::optional<Lines> Cluster::print_until(const std::string& name, const std::st
   }
 }
 
+std::optional<Lines> Cluster::print_members(const std::string& name, Clock::duration timeout) {
+  return print_until(name, "print members", "end of members", timeout);
+}
+
 std::optional<Lines> Cluster::print_log(const std::string& name, Clock::duration timeout) {
   return print_until(name, "print log", "end of log", timeout);
 }

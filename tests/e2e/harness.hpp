@@ -211,6 +211,7 @@ class Cluster {
   // test failure) on timeout.
   std::optional<Lines> print_log(const std::string& name, Clock::duration timeout = 20s);
   std::optional<Lines> print_kv(const std::string& name, Clock::duration timeout = 20s);
+  std::optional<Lines> print_members(const std::string& name, Clock::duration timeout = 20s);
 
   // Polls `print log` and `print kv` on the given sites (all if empty) until they are equal
   // on all of them and `accept` (if given) holds for the log, or the deadline. Returns true

@@ -180,15 +180,18 @@ BOOST_AUTO_TEST_CASE(a_new_cluster_of_empty_sites_elects_a_leader_and_serves_wri
   }
 }
 
-// A learner never votes, so it has nothing to recover.
-BOOST_AUTO_TEST_CASE(a_learner_started_empty_is_not_recovering) {
+// A learner recovers too: a membership change it no longer knows of may have promoted it, and
+// it may have voted since (README, "Membership"). It learns meanwhile, and recovers as soon as
+// it has caught up.
+BOOST_AUTO_TEST_CASE(a_learner_started_empty_recovers_and_learns_meanwhile) {
   test::TestNetwork net(3, 1);
   net.run_for(1500);
   net.restart_amnesiac(3);
-  BOOST_TEST(!net.replicas[3].status().recovering);
+  BOOST_TEST(net.replicas[3].status().recovering);
   net.replicas[0].submit(test::put("k", "v", 4, 1), net.now);
   net.run_for(300);
   BOOST_TEST(net.replicas[3].kv().at("k") == "v");
+  BOOST_TEST(!net.replicas[3].status().recovering);
 }
 
 // Until its log reaches the leader's next slot, a recovering voter answers neither prepares nor

@@ -56,6 +56,17 @@ class TestNetwork {
     recovered[i].reset();
   }
 
+  // A site a membership change adds: it starts empty with the initial configuration and its
+  // own new id, and learns the rest from the others.
+  SiteId add_site() {
+    const auto id = static_cast<SiteId>(replicas.size());
+    replicas.emplace_back(cluster_, id, options_, seed_ + id);
+    replicas.back().restore_amnesiac(now);
+    completions.emplace_back();
+    recovered.emplace_back();
+    return id;
+  }
+
   // Moves every Ready into the queue of messages in flight (a snapshot's compaction comes in
   // the next Ready).
   void collect() {

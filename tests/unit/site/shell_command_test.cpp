@@ -100,10 +100,11 @@ BOOST_AUTO_TEST_CASE(unknown_and_malformed_commands_are_invalid) {
   BOOST_TEST(refusal("delete k v") == "invalid command: delete takes only KEY (usage: delete KEY)");
   BOOST_TEST(refusal("get") == "invalid command: get needs KEY (usage: get KEY)");
   BOOST_TEST(refusal("get a b") == "invalid command: get takes only KEY (usage: get KEY)");
-  BOOST_TEST(refusal("print") ==
-             "invalid command: print needs what to print (usage: print log|kv|chain|status)");
+  BOOST_TEST(
+      refusal("print") ==
+      "invalid command: print needs what to print (usage: print log|kv|chain|status|members)");
   BOOST_TEST(refusal("print logs") ==
-             "invalid command: cannot print 'logs' (usage: print log|kv|chain|status)");
+             "invalid command: cannot print 'logs' (usage: print log|kv|chain|status|members)");
   BOOST_TEST(refusal("quit now") == "invalid command: quit takes no arguments (usage: quit)");
   BOOST_TEST(refusal("PUT k v") ==
              "invalid command: 'PUT' is not a command (type help for the list)");
@@ -161,6 +162,44 @@ BOOST_AUTO_TEST_CASE(utf8_validation) {
   BOOST_TEST(!is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
   BOOST_TEST(!is_valid_utf8("\xe2\x82"));          // truncated
   BOOST_TEST(!is_valid_utf8("\x80"));              // lone continuation byte
+}
+
+BOOST_AUTO_TEST_CASE(member_changes_and_print_members) {
+  auto add = parse_as<MemberCommand>("member add delta 10.0.0.4 5004");
+  BOOST_TEST((add.change == MemberChange{MemberAction::add, "delta", "10.0.0.4", 5004}));
+  BOOST_TEST(
+      (parse_as<MemberCommand>("member add delta 10.0.0.4 5004 learner").change == add.change));
+  BOOST_TEST((parse_as<MemberCommand>("member remove beta").change ==
+              MemberChange{MemberAction::remove, "beta", "", 0}));
+  BOOST_TEST((parse_as<MemberCommand>("member promote delta").change ==
+              MemberChange{MemberAction::promote, "delta", "", 0}));
+  BOOST_TEST((parse_as<PrintCommand>("print members").target == PrintTarget::members));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_member_changes_are_refused_with_usage) {
+  const std::string usage =
+      " (usage: member add NAME HOST PORT [learner] | member remove NAME | member promote NAME)";
+  BOOST_TEST(refusal("member") == "invalid command: member needs add, remove or promote" + usage);
+  BOOST_TEST(refusal("member rename a b") ==
+             "invalid command: 'rename' is not add, remove or promote" + usage);
+  BOOST_TEST(refusal("member add delta 10.0.0.4") ==
+             "invalid command: member add needs NAME HOST PORT" + usage);
+  BOOST_TEST(refusal("member add delta 10.0.0.4 70000") ==
+             "invalid command: '70000' is not a port (1 to 65535)" + usage);
+  BOOST_TEST(refusal("member add delta 10.0.0.4 5004 boss") ==
+             "invalid command: role 'boss' is neither voter nor learner" + usage);
+  BOOST_TEST(refusal("member add d/e 10.0.0.4 5004") ==
+             "invalid command: bad site name 'd/e': use only letters, digits, '_' and '-'" + usage);
+  BOOST_TEST(refusal("member add delta [::1] 5004") ==
+             "invalid command: bad host '[::1]': expected an IP address or a host name (write "
+             "IPv6 addresses without brackets)" +
+                 usage);
+  BOOST_TEST(refusal("member remove") == "invalid command: member remove needs NAME" + usage);
+  BOOST_TEST(refusal("member promote a b") ==
+             "invalid command: member promote takes only NAME" + usage);
+  BOOST_TEST(refusal("member add delta 10.0.0.4 5004 voter") ==
+             "unable to execute member add: a site joins as a learner: add it as one, then "
+             "`member promote delta` once it has caught up");
 }
 
 BOOST_AUTO_TEST_CASE(every_command_has_a_usage) {

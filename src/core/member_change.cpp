@@ -1,0 +1,57 @@
+#include "paxoskv/member_change.hpp"
+
+#include <charconv>
+#include <sstream>
+
+namespace paxoskv {
+
+Command member_command(const MemberChange& change, RequestId id) {
+  std::string value;
+  switch (change.action) {
+    case MemberAction::add:
+      value = "add " + change.host + ' ' + std::to_string(change.port);
+      break;
+    case MemberAction::remove:
+      value = "remove";
+      break;
+    case MemberAction::promote:
+      value = "promote";
+      break;
+  }
+  return Command{Op::member, change.name, std::move(value), id};
+}
+
+std::variant<MemberChange, std::string> member_change_of(const Command& command) {
+  if (command.op != Op::member) return std::string("not a membership change");
+  MemberChange change;
+  change.name = command.key;
+  if (std::string problem = site_name_problem(change.name); !problem.empty()) return problem;
+  std::istringstream words(command.value);
+  std::string action, host, port, extra;
+  words >> action >> host >> port >> extra;
+  if (action == "refuse") {
+    // A change the leader refused before proposing it (ReplicaImpl::propose): the rest is why.
+    const auto reason = command.value.find(' ');
+    return std::string(reason == std::string::npos ? "refused by the leader"
+                                                   : command.value.substr(reason + 1));
+  }
+  if (action == "remove" || action == "promote") {
+    if (!host.empty()) return "unexpected words after '" + action + "'";
+    change.action = action == "remove" ? MemberAction::remove : MemberAction::promote;
+    return change;
+  }
+  if (action != "add") return "unknown membership change '" + action + "'";
+  if (host.empty() || port.empty() || !extra.empty())
+    return std::string("'add' takes a host and a port");
+  if (std::string problem = host_problem(host); !problem.empty()) return problem;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+    return "bad port '" + port + "'";
+  change.action = MemberAction::add;
+  change.host = std::move(host);
+  change.port = static_cast<std::uint16_t>(value);
+  return change;
+}
+
+}  // namespace paxoskv

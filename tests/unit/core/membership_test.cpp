@@ -1,0 +1,277 @@
+#include <boost/test/unit_test.hpp>
+#include <variant>
+
+#include "core/membership.hpp"
+#include "paxoskv/limits.hpp"
+#include "paxoskv/member_change.hpp"
+#include "test_network.hpp"
+
+using namespace paxoskv;
+
+namespace {
+
+constexpr Slot kDelay = limits::member_change_delay;
+
+Command change(MemberAction action, std::string name, std::string host = "", std::uint16_t port = 0,
+               std::uint64_t seq = 1) {
+  return member_command(MemberChange{action, std::move(name), std::move(host), port},
+                        RequestId{77, seq});
+}
+
+Command add(std::string name, std::uint16_t port) {
+  return change(MemberAction::add, std::move(name), "127.0.0.1", port);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(member_change)
+
+BOOST_AUTO_TEST_CASE(round_trips_through_a_log_command) {
+  for (const MemberChange& c : {MemberChange{MemberAction::add, "delta", "10.0.0.4", 5004},
+                                MemberChange{MemberAction::remove, "beta", "", 0},
+                                MemberChange{MemberAction::promote, "delta", "", 0}}) {
+    const Command command = member_command(c, RequestId{1, 2});
+    BOOST_TEST((command.op == Op::member));
+    BOOST_TEST(command.key == c.name);
+    auto back = member_change_of(command);
+    BOOST_REQUIRE(std::holds_alternative<MemberChange>(back));
+    BOOST_TEST((std::get<MemberChange>(back) == c));
+  }
+  BOOST_TEST(member_command({MemberAction::add, "delta", "10.0.0.4", 5004}, {}).value ==
+             "add 10.0.0.4 5004");
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_change_is_named) {
+  auto error = [](std::string key, std::string value) {
+    auto r = member_change_of(Command{Op::member, std::move(key), std::move(value), {1, 1}});
+    return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string();
+  };
+  BOOST_TEST(error("delta", "add 10.0.0.4") == "'add' takes a host and a port");
+  BOOST_TEST(error("delta", "add 10.0.0.4 99999") == "bad port '99999'");
+  BOOST_TEST(error("delta", "rename x") == "unknown membership change 'rename'");
+  BOOST_TEST(error("delta", "remove now") == "unexpected words after 'remove'");
+  BOOST_TEST(error("de lta", "remove").find("bad site name") == 0u);
+  BOOST_TEST(error("", "remove") == "empty site name");
+  BOOST_TEST(error("delta", "add 10.0.0.4/8 5004").find("bad host") == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(membership)
+
+BOOST_AUTO_TEST_CASE(a_change_governs_the_slots_from_its_slot_plus_the_delay) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(10, add("delta", 5004)).ok);
+  BOOST_TEST(m.at(10).size() == 3u);
+  BOOST_TEST(m.at(10 + kDelay - 1).size() == 3u);
+  BOOST_TEST(m.at(10 + kDelay).size() == 4u);
+  BOOST_TEST((m.at(10 + kDelay).site(3).role == Role::learner));
+  BOOST_TEST(m.latest().size() == 4u);
+  BOOST_TEST(m.latest_from() == 10 + kDelay);
+  BOOST_TEST(m.spanning(0, 10 + kDelay - 1).size() == 1u);
+  BOOST_TEST(m.spanning(0, 10 + kDelay).size() == 2u);
+  BOOST_TEST(m.spanning(10 + kDelay, 10 + 2 * kDelay).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(one_change_at_a_time) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(10, add("delta", 5004)).ok);
+  const ApplyResult second = m.apply(11, change(MemberAction::promote, "delta"));
+  BOOST_TEST(!second.ok);
+  BOOST_TEST(second.reason == "another membership change is in progress");
+  BOOST_TEST(m.apply(10 + kDelay, change(MemberAction::promote, "delta")).ok);
+  BOOST_TEST(m.latest().is_voter(3));
+  BOOST_TEST(m.latest().quorum() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(refusals_change_nothing) {
+  Membership m(test::make_cluster(1, 1));  // alpha votes, beta learns
+  Slot slot = 0;
+  auto refused = [&](const Command& c) {
+    const Cluster before = m.latest();
+    const ApplyResult r = m.apply(slot, c);
+    BOOST_TEST((m.latest() == before));
+    return r.ok ? std::string("applied") : r.reason;
+  };
+  BOOST_TEST(refused(add("beta", 6000)) == "name beta is in use");
+  BOOST_TEST(refused(add("gamma", 5002)) == "127.0.0.1:5002 is in use by beta");
+  BOOST_TEST(refused(change(MemberAction::remove, "alpha")) == "cannot remove the last voter");
+  BOOST_TEST(refused(change(MemberAction::remove, "omega")) == "no member omega");
+  BOOST_TEST(refused(change(MemberAction::promote, "alpha")) == "alpha is already a voter");
+  BOOST_TEST(refused(Command{Op::member, "beta", "promote please", {1, 1}}) ==
+             "unexpected words after 'promote'");
+}
+
+BOOST_AUTO_TEST_CASE(a_removed_name_may_come_back_as_a_new_site) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(5, change(MemberAction::remove, "beta")).ok);
+  BOOST_TEST(!m.latest().find("beta"));
+  BOOST_TEST(!m.latest().is_member(1));
+  BOOST_TEST(m.latest().quorum() == 2u);
+  BOOST_TEST(m.apply(5 + kDelay, add("beta", 5002)).ok);
+  BOOST_TEST((m.latest().find("beta") == std::optional<SiteId>(3)));
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_keeps_the_epochs_that_still_govern) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.epochs_from(100).empty());  // never changed: the hosts file governs
+  BOOST_TEST(m.apply(10, add("delta", 5004)).ok);
+  BOOST_TEST(m.apply(10 + kDelay, change(MemberAction::promote, "delta")).ok);
+  // At a base between the two: the epoch in force there and the later one.
+  const auto epochs = m.epochs_from(20 + kDelay);
+  BOOST_REQUIRE(epochs.size() == 2u);
+  BOOST_TEST(epochs[0].from == 10 + kDelay);
+  BOOST_TEST(epochs[1].from == 10 + 2 * kDelay);
+
+  Snapshot s;
+  s.base = 20 + kDelay;
+  s.base_hash[0] = 1;
+  s.members = epochs;
+  auto decoded = decode_snapshot(make_snapshot_image(s)->bytes);
+  BOOST_REQUIRE(std::holds_alternative<Snapshot>(decoded));
+  BOOST_TEST((std::get<Snapshot>(decoded) == s));
+
+  Membership restored(test::make_cluster(3));
+  restored.restore(std::get<Snapshot>(decoded).members);
+  BOOST_TEST((restored.latest() == m.latest()));
+  BOOST_TEST((restored.at(s.base) == m.at(s.base)));
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_with_bad_members_is_refused_with_a_reason) {
+  Snapshot s;
+  s.base = 5;
+  s.base_hash[0] = 1;
+  s.members = {MemberEpoch{9, test::make_cluster(3)}};
+  auto decoded = decode_snapshot(make_snapshot_image(s)->bytes);
+  BOOST_REQUIRE(std::holds_alternative<std::string>(decoded));
+  BOOST_TEST(std::get<std::string>(decoded) ==
+             "field 'members' does not cover the snapshot's base");
+  s.members = {MemberEpoch{0, test::make_cluster(0, 2)}};
+  decoded = decode_snapshot(make_snapshot_image(s)->bytes);
+  BOOST_REQUIRE(std::holds_alternative<std::string>(decoded));
+  BOOST_TEST(std::get<std::string>(decoded) == "members: a configuration without voters");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(membership_cluster)
+
+namespace {
+
+std::uint64_t next_client = 1000;
+
+// Submits `command` at the leader and runs until it completes; returns its completion.
+Completion run_to_completion(test::TestNetwork& net, const Command& command,
+                             const std::function<bool(const Envelope&)>& drop = nullptr) {
+  auto leader = net.leader();
+  BOOST_REQUIRE(leader);
+  const std::size_t before = net.completions[*leader].size();
+  net.replicas[*leader].submit(command, net.now);
+  for (int i = 0; i < 300 && net.completions[*leader].size() == before; ++i) net.run_for(10, drop);
+  BOOST_REQUIRE(net.completions[*leader].size() > before);
+  return net.completions[*leader].back();
+}
+
+// Fills the slots up to the one from which the latest change governs.
+void pad(test::TestNetwork& net, const std::function<bool(const Envelope&)>& drop = nullptr) {
+  for (Slot i = 0; i <= limits::member_change_delay; i += 16) {
+    auto leader = net.leader();
+    BOOST_REQUIRE(leader);
+    for (int j = 0; j < 16; ++j)
+      net.replicas[*leader].submit(test::put("pad", "x", ++next_client, 1), net.now);
+    net.run_for(50, drop);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_added_learner_catches_up_and_once_promoted_counts_in_quorums) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+
+  const SiteId delta = net.add_site();
+  BOOST_TEST(run_to_completion(net, add("delta", 5004)).ok);
+  pad(net);
+  BOOST_TEST((net.replicas[delta].members() == net.replicas[0].members()));
+  BOOST_TEST(!net.replicas[delta].recovering());
+  BOOST_TEST(net.replicas[delta].kv().at("k") == "v");
+
+  BOOST_TEST(run_to_completion(net, change(MemberAction::promote, "delta", "", 0, 2)).ok);
+  pad(net);
+  for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 4u);
+
+  // With 4 voters a quorum is 3: with one original voter cut off, delta's ack is needed.
+  const SiteId leader = *net.leader();
+  const SiteId cut = leader == 0 ? 1 : 0;
+  auto drop_cut = [&](const Envelope& e) { return e.to == cut || e.message.from == cut; };
+  const Slot before = net.replicas[delta].status().decided_end;
+  BOOST_TEST(run_to_completion(net, test::put("k", "w", 1, 2), drop_cut).ok);
+  BOOST_TEST(net.replicas[delta].status().decided_end > before);
+
+  // And when delta is cut off as well, no quorum: the write does not complete.
+  auto drop_two = [&](const Envelope& e) {
+    return drop_cut(e) || e.to == delta || e.message.from == delta;
+  };
+  net.replicas[leader].submit(test::put("k", "x", 1, 3), net.now);
+  const std::size_t done = net.completions[leader].size();
+  net.run_for(1000, drop_two);
+  BOOST_TEST(net.completions[leader].size() == done);
+}
+
+BOOST_AUTO_TEST_CASE(a_learner_that_has_not_caught_up_is_not_promoted) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId delta = net.add_site();
+  auto cut_delta = [&](const Envelope& e) { return e.to == delta || e.message.from == delta; };
+  BOOST_TEST(run_to_completion(net, add("delta", 5004), cut_delta).ok);
+  pad(net, cut_delta);
+  const Completion refused =
+      run_to_completion(net, change(MemberAction::promote, "delta", "", 0, 2), cut_delta);
+  BOOST_TEST(!refused.ok);
+  BOOST_TEST(refused.reason == "delta has not been heard from within an election timeout");
+  for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 3u);
+  // Once it has caught up, it is.
+  net.run_for(1000);
+  BOOST_TEST(run_to_completion(net, change(MemberAction::promote, "delta", "", 0, 3)).ok);
+}
+
+BOOST_AUTO_TEST_CASE(a_change_takes_effect_in_an_idle_cluster) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId delta = net.add_site();
+  BOOST_TEST(run_to_completion(net, add("delta", 5004)).ok);
+  net.run_for(500);  // no writes: the leader fills the slots up to the change with no-ops
+  const auto& log = net.replicas[0].log();
+  auto change = std::find_if(log.begin(), log.end(),
+                             [](const LogEntry& e) { return e.command.op == Op::member; });
+  BOOST_REQUIRE(change != log.end());
+  for (const Replica& r : net.replicas) {
+    BOOST_TEST(r.members().size() == 4u);
+    BOOST_TEST(r.status().decided_end >= change->slot + limits::member_change_delay);
+  }
+  BOOST_TEST(!net.replicas[delta].recovering());
+}
+
+BOOST_AUTO_TEST_CASE(a_removed_voter_is_no_longer_needed_for_a_quorum) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  SiteId leader = *net.leader();
+  const SiteId removed = leader == 2 ? 1 : 2;
+  const std::string name = net.replicas[0].members().name(removed);
+  BOOST_TEST(run_to_completion(net, change(MemberAction::remove, name)).ok);
+  pad(net);
+  for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 2u);
+  // Two voters: both are needed, and the removed one is not.
+  auto drop_removed = [&](const Envelope& e) {
+    return e.to == removed || e.message.from == removed;
+  };
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1), drop_removed).ok);
+  // Logs of the remaining voters agree.
+  net.run_for(200, drop_removed);
+  leader = *net.leader();
+  const SiteId other = 3 - leader - removed;
+  BOOST_TEST(net.replicas[leader].head() == net.replicas[other].head());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
