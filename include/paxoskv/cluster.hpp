@@ -18,6 +18,10 @@ std::string site_name_problem(std::string_view name);
 // after '%', and of DNS names); whether it resolves is found out when it is used.
 std::string host_problem(std::string_view host);
 
+// A port written as 1 to 5 digits with a value from 1 to 65535; nullopt otherwise. The callers
+// say what is wrong in their own terms.
+std::optional<std::uint16_t> parse_port(std::string_view text);
+
 // A removed site keeps its id (ballots and messages name sites by id, and ids are never
 // reused), but is in no quorum and is sent nothing.
 enum class Role : std::uint8_t { voter, learner, removed };

@@ -40,6 +40,18 @@ std::string host_problem(std::string_view host) {
   return "bad host '" + std::string(host) + "': expected an IP address or a host name" + hint;
 }
 
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  const bool digits =
+      !text.empty() && text.size() <= 5 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+      });
+  if (!digits) return std::nullopt;
+  unsigned long value = 0;
+  for (char c : text) value = value * 10 + static_cast<unsigned long>(c - '0');
+  if (value < 1 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
 std::string_view role_name(Role role) {
   switch (role) {
     case Role::voter:

@@ -1,6 +1,5 @@
 #include "paxoskv/member_change.hpp"
 
-#include <charconv>
 #include <sstream>
 
 namespace paxoskv {
@@ -44,13 +43,11 @@ std::variant<MemberChange, std::string> member_change_of(const Command& command)
   if (host.empty() || port.empty() || !extra.empty())
     return std::string("'add' takes a host and a port");
   if (std::string problem = host_problem(host); !problem.empty()) return problem;
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-    return "bad port '" + port + "'";
+  const std::optional<std::uint16_t> value = parse_port(port);
+  if (!value) return "bad port '" + port + "'";
   change.action = MemberAction::add;
   change.host = std::move(host);
-  change.port = static_cast<std::uint16_t>(value);
+  change.port = *value;
   return change;
 }
 

@@ -31,14 +31,10 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return fields;
 }
 
-std::string parse_port(std::string_view text, std::uint16_t& out) {
-  bool digits = !text.empty() && text.size() <= 5 &&
-                std::all_of(text.begin(), text.end(),
-                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  unsigned long value = digits ? std::stoul(std::string(text)) : 0;
-  if (value < 1 || value > 65535)
-    return "bad port '" + std::string(text) + "': expected a number from 1 to 65535";
-  out = static_cast<std::uint16_t>(value);
+std::string read_port(std::string_view text, std::uint16_t& out) {
+  const std::optional<std::uint16_t> port = parse_port(text);
+  if (!port) return "bad port '" + std::string(text) + "': expected a number from 1 to 65535";
+  out = *port;
   return "";
 }
 
@@ -65,7 +61,7 @@ std::string parse_site(const std::vector<std::string_view>& fields, SiteInfo& ou
   if (auto e = host_problem(fields[1]); !e.empty()) return e;
   out.name = fields[0];
   out.host = fields[1];
-  if (auto e = parse_port(fields[2], out.port); !e.empty()) return e;
+  if (auto e = read_port(fields[2], out.port); !e.empty()) return e;
   out.role = Role::voter;
   if (fields.size() == 4) return parse_role(fields[3], out.role);
   return "";

@@ -150,15 +150,13 @@ ShellCommand parse_member(std::string_view rest) {
                         std::string(name) + "` once it has caught up");
     if (!role.empty() && role != "learner")
       return invalid("member", "role '" + std::string(role) + "' is neither voter nor learner");
-    unsigned value = 0;
-    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (error != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-      return invalid("member", "'" + std::string(port) + "' is not a port (1 to 65535)");
+    const std::optional<std::uint16_t> value = parse_port(port);
+    if (!value) return invalid("member", "'" + std::string(port) + "' is not a port (1 to 65535)");
     if (std::string problem = host_problem(host); !problem.empty())
       return invalid("member", problem);
     change.action = MemberAction::add;
     change.host = std::string(host);
-    change.port = static_cast<std::uint16_t>(value);
+    change.port = *value;
   } else {
     return invalid("member", verb.empty()
                                  ? "member needs add, remove or promote"
