@@ -58,6 +58,14 @@ class Cluster {
   std::size_t voter_count() const;
   // A majority of the voters.
   std::size_t quorum() const { return voter_count() / 2 + 1; }
+  // Whether the voters for which `counts(id)` holds are a quorum.
+  template <class Counts>
+  bool is_quorum(Counts counts) const {
+    std::size_t n = 0;
+    for (SiteId id = 0; id < sites_.size(); ++id)
+      if (sites_[id].role == Role::voter && counts(id)) ++n;
+    return n >= quorum();
+  }
 
   // A new site, with the next id.
   SiteId add(SiteInfo site);

@@ -28,10 +28,10 @@ void Proposer::campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out)
 }
 
 bool Proposer::promised_by_quorum(const Cluster& config) const {
-  std::size_t n = 0;
-  for (const auto& [site, p] : promises_)
-    if (p.complete() && config.is_voter(site)) ++n;
-  return n >= config.quorum();
+  return config.is_quorum([&](SiteId site) {
+    auto p = promises_.find(site);
+    return p != promises_.end() && p->second.complete();
+  });
 }
 
 bool Proposer::on_promise(SiteId from, const Promise& promise, TimeMs now) {
@@ -198,12 +198,13 @@ std::vector<const Cluster*> Proposer::audience() const {
 }
 
 bool Proposer::quorum_at_probe(std::uint64_t probe) const {
-  for (const Cluster* config : active_configs()) {
-    std::size_t n = config->is_voter(self_) ? 1 : 0;
-    for (const auto& [site, acked] : acked_probe_)
-      if (site != self_ && acked >= probe && config->is_voter(site)) ++n;
-    if (n < config->quorum()) return false;
-  }
+  auto answered = [&](SiteId site) {
+    if (site == self_) return true;
+    auto acked = acked_probe_.find(site);
+    return acked != acked_probe_.end() && acked->second >= probe;
+  };
+  for (const Cluster* config : active_configs())
+    if (!config->is_quorum(answered)) return false;
   return true;
 }
 

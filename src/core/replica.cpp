@@ -421,10 +421,8 @@ void ReplicaImpl::advance_recovery() {
 }
 
 bool ReplicaImpl::answered_by_quorum(const Cluster& config) const {
-  std::size_t n = 0;
-  for (const auto& [site, reply] : recovery_->replies)
-    if (site != self_ && config.is_voter(site)) ++n;
-  return n >= config.quorum();
+  return config.is_quorum(
+      [&](SiteId site) { return site != self_ && recovery_->replies.contains(site); });
 }
 
 void ReplicaImpl::finish_recovery(Ballot floor) {
@@ -504,14 +502,11 @@ void ReplicaImpl::reset_election_timer() {
 // Whether a quorum of voters (this one among them) answered this leader within an election
 // timeout. Answers only: a site that cannot hear the leader still sends it prepares.
 bool ReplicaImpl::quorum_heard() const {
-  for (const Cluster* config : proposer_.active_configs()) {
-    std::size_t heard = 0;
-    for (SiteId s = 0; s < config->size(); ++s)
-      if (config->is_voter(s) &&
-          (s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms))
-        ++heard;
-    if (heard < config->quorum()) return false;
-  }
+  auto answered = [&](SiteId s) {
+    return s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms;
+  };
+  for (const Cluster* config : proposer_.active_configs())
+    if (!config->is_quorum(answered)) return false;
   return true;
 }
 
