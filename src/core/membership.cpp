@@ -11,13 +11,16 @@ namespace paxoskv {
 Membership::Membership(Cluster initial)
     : initial_(initial), epochs_{MemberEpoch{0, std::move(initial)}} {}
 
-const Cluster& Membership::at(Slot slot) const {
+std::vector<MemberEpoch>::const_iterator Membership::governing(Slot slot) const {
   auto after = std::upper_bound(epochs_.begin(), epochs_.end(), slot,
                                 [](Slot s, const MemberEpoch& e) { return s < e.from; });
   // Below the first epoch a snapshot kept, every slot is decided and folded into it: what
   // governed it no longer matters, and the oldest configuration known stands in.
-  if (after == epochs_.begin()) return epochs_.front().cluster;
-  return std::prev(after)->cluster;
+  return after == epochs_.begin() ? after : std::prev(after);
+}
+
+const Cluster& Membership::at(Slot slot) const {
+  return governing(slot)->cluster;
 }
 
 std::vector<const Cluster*> Membership::spanning(Slot from, Slot to) const {
@@ -64,9 +67,7 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
 
 std::vector<MemberEpoch> Membership::epochs_from(Slot base) const {
   if (epochs_.size() == 1) return {};
-  auto first = std::upper_bound(epochs_.begin(), epochs_.end(), base,
-                                [](Slot s, const MemberEpoch& e) { return s < e.from; });
-  return std::vector<MemberEpoch>(std::prev(first), epochs_.end());
+  return std::vector<MemberEpoch>(governing(base), epochs_.cend());
 }
 
 void Membership::restore(const std::vector<MemberEpoch>& epochs) {

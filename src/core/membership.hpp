@@ -40,6 +40,9 @@ class Membership {
   void restore(const std::vector<MemberEpoch>& epochs);
 
  private:
+  // The epoch in force at `slot` (the first one below it).
+  std::vector<MemberEpoch>::const_iterator governing(Slot slot) const;
+
   Cluster initial_;
   std::vector<MemberEpoch> epochs_;  // by `from`, ascending; the first from 0
 };
