@@ -25,6 +25,14 @@ std::vector<LogEntry> entries(Slot from, std::size_t count, Hash& previous) {
   return out;
 }
 
+// Accepted entries for slots [from, to) at ballot `b`, each value `bytes` long.
+std::vector<AcceptedEntry> accepted_run(Slot from, Slot to, Ballot b, std::size_t bytes) {
+  std::vector<AcceptedEntry> out;
+  for (Slot s = from; s < to; ++s)
+    out.push_back({s, b, Command{Op::put, "k", std::string(bytes, 'x'), {1, s + 1}}});
+  return out;
+}
+
 struct Outcome {
   bool opened = false;
   Slot end = 0;
@@ -132,15 +140,10 @@ BOOST_AUTO_TEST_CASE(a_state_file_torn_across_pages_during_its_fsync_opens) {
                                         fs);
         acceptor.record(Ballot{1, 0}, {});
         acceptor.sync();
-        std::vector<AcceptedEntry> batch;
-        for (Slot s = 0; s < 10; ++s)
-          batch.push_back({s, Ballot{1, 0}, Command{Op::put, "k", std::string(200, 'x'), {1, s}}});
-        acceptor.record(Ballot{2, 0}, batch);
+        acceptor.record(Ballot{2, 0}, accepted_run(0, 10, Ballot{1, 0}, 200));
         acceptor.sync();
-        batch.clear();
-        for (Slot s = 10; s < 40; ++s)
-          batch.push_back({s, Ballot{2, 0}, Command{Op::put, "k", std::string(400, 'y'), {1, s}}});
-        acceptor.record(Ballot{3, 0}, batch);  // its fsync never returns
+        // its fsync never returns
+        acceptor.record(Ballot{3, 0}, accepted_run(10, 40, Ballot{2, 0}, 400));
       }
       fs.power_cut();
       try {
@@ -167,18 +170,12 @@ BOOST_AUTO_TEST_CASE(a_state_file_reopened_after_a_process_crash_survives_a_powe
     BOOST_TEST_CONTEXT("seed " << seed) {
       SimRandom random(seed);
       SimFileSystem fs(random);
-      auto batch = [](Slot from, Ballot b, std::size_t bytes) {
-        std::vector<AcceptedEntry> out;
-        for (Slot s = from; s < from + 10; ++s)
-          out.push_back({s, b, Command{Op::put, "k", std::string(bytes, 'x'), {1, s + 1}}});
-        return out;
-      };
       {
         storage::AcceptorStore acceptor(kDir, "s0", storage::AcceptorStore::kDefaultCompactSlack,
                                         fs);
-        acceptor.record(Ballot{1, 0}, batch(0, Ballot{1, 0}, 300));
+        acceptor.record(Ballot{1, 0}, accepted_run(0, 10, Ballot{1, 0}, 300));
         acceptor.sync();
-        acceptor.record(Ballot{2, 0}, batch(10, Ballot{2, 0}, 500));  // never fsynced
+        acceptor.record(Ballot{2, 0}, accepted_run(10, 20, Ballot{2, 0}, 500));  // never fsynced
       }
       fs.process_crash();
       fs.restart();
@@ -186,7 +183,8 @@ BOOST_AUTO_TEST_CASE(a_state_file_reopened_after_a_process_crash_survives_a_powe
         storage::AcceptorStore acceptor(kDir, "s0", storage::AcceptorStore::kDefaultCompactSlack,
                                         fs);
         BOOST_TEST((acceptor.promised() == Ballot{2, 0}));
-        acceptor.record(Ballot{3, 0}, batch(20, Ballot{3, 0}, 500));  // its fsync never returns
+        acceptor.record(Ballot{3, 0},
+                        accepted_run(20, 30, Ballot{3, 0}, 500));  // its fsync never returns
       }
       fs.power_cut();
       try {
