@@ -23,10 +23,11 @@ std::string host_problem(std::string_view host);
 std::optional<std::uint16_t> parse_port(std::string_view text);
 
 // A removed site keeps its id (ballots and messages name sites by id, and ids are never
-// reused), but is in no quorum and is sent nothing.
-enum class Role : std::uint8_t { voter, learner, removed };
+// reused), but is in no quorum and is sent nothing. A joining site is a learner that the leader
+// promotes once it has caught up (`member add NAME HOST PORT voter`).
+enum class Role : std::uint8_t { voter, learner, removed, joining };
 
-// "voter", "learner", "removed".
+// "voter", "learner", "removed", "joining".
 std::string_view role_name(Role role);
 
 struct SiteInfo {

@@ -60,6 +60,8 @@ std::string_view role_name(Role role) {
       return "learner";
     case Role::removed:
       return "removed";
+    case Role::joining:
+      return "joining";
   }
   return "voter";
 }

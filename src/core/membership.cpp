@@ -34,6 +34,13 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
   auto parsed = member_change_of(command);
   if (const std::string* error = std::get_if<std::string>(&parsed)) return {false, *error, false};
   const MemberChange& change = std::get<MemberChange>(parsed);
+  if (change.action == MemberAction::transfer) {
+    // Changes no configuration, so it may come while a change is in progress.
+    const std::optional<SiteId> target = latest().find(change.name);
+    if (!target) return {false, "no member " + change.name, false};
+    if (!latest().is_voter(*target)) return {false, change.name + " is not a voter", false};
+    return {};
+  }
   // One change at a time: the previous one must govern before the next is decided, so that a
   // window of slots spans at most two configurations, one site apart.
   if (latest_from() > slot) return {false, "another membership change is in progress", false};
@@ -46,7 +53,8 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
         return {false,
                 change.host + ":" + std::to_string(change.port) + " is in use by " + next.name(*at),
                 false};
-      next.add(SiteInfo{change.name, change.host, change.port, Role::learner});
+      next.add(SiteInfo{change.name, change.host, change.port,
+                        change.voter ? Role::joining : Role::learner});
       break;
     }
     case MemberAction::remove:
@@ -59,6 +67,8 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
       if (!site) return {false, "no member " + change.name, false};
       if (next.is_voter(*site)) return {false, change.name + " is already a voter", false};
       next.set_role(*site, Role::voter);
+      break;
+    case MemberAction::transfer:
       break;
   }
   epochs_.push_back(MemberEpoch{slot + limits::member_change_delay, std::move(next)});

@@ -133,7 +133,7 @@ std::string read_site(const json::value& v, SiteInfo& site) {
   site.port = static_cast<std::uint16_t>(port);
   std::string role;
   if (auto e = json_form::read_string(*o, "role", role); !e.empty()) return e;
-  for (Role r : {Role::voter, Role::learner, Role::removed})
+  for (Role r : {Role::voter, Role::learner, Role::removed, Role::joining})
     if (role_name(r) == role) {
       site.role = r;
       return "";

@@ -127,7 +127,7 @@ ShellCommand parse_link(std::string_view name, bool failed, std::string_view res
   return LinkCommand{*id, std::string(site), failed};
 }
 
-// member add NAME HOST PORT [learner] | member remove NAME | member promote NAME
+// member add NAME HOST PORT [voter|learner] | member remove NAME | member promote NAME
 ShellCommand parse_member(std::string_view rest) {
   const std::string_view verb = take_word(rest);
   const std::string_view name = take_word(rest);
@@ -143,12 +143,8 @@ ShellCommand parse_member(std::string_view rest) {
     const std::string_view role = take_word(rest);
     if (port.empty()) return invalid("member", "member add needs NAME HOST PORT");
     if (!skip_separators(rest).empty())
-      return invalid("member", "member add takes NAME HOST PORT [learner]");
-    if (role == "voter")
-      return unable("member add",
-                    "a site joins as a learner: add it as one, then `member promote " +
-                        std::string(name) + "` once it has caught up");
-    if (!role.empty() && role != "learner")
+      return invalid("member", "member add takes NAME HOST PORT [voter|learner]");
+    if (!role.empty() && role != "learner" && role != "voter")
       return invalid("member", "role '" + std::string(role) + "' is neither voter nor learner");
     const std::optional<std::uint16_t> value = parse_port(port);
     if (!value) return invalid("member", "'" + std::string(port) + "' is not a port (1 to 65535)");
@@ -157,6 +153,7 @@ ShellCommand parse_member(std::string_view rest) {
     change.action = MemberAction::add;
     change.host = std::string(host);
     change.port = *value;
+    change.voter = role == "voter";
   } else {
     return invalid("member", verb.empty()
                                  ? "member needs add, remove or promote"
@@ -166,6 +163,20 @@ ShellCommand parse_member(std::string_view rest) {
     return invalid("member", problem);
   change.name = std::string(name);
   return MemberCommand{std::move(change)};
+}
+
+// leader transfer NAME: decided in the log like a membership change (MemberAction::transfer).
+ShellCommand parse_leader(std::string_view rest) {
+  const std::string_view verb = take_word(rest);
+  if (verb != "transfer")
+    return invalid("leader", verb.empty() ? "leader needs transfer NAME"
+                                          : "'" + std::string(verb) + "' is not transfer");
+  const std::string_view name = take_word(rest);
+  if (name.empty()) return invalid("leader", "leader transfer needs NAME");
+  if (!skip_separators(rest).empty()) return invalid("leader", "leader transfer takes only NAME");
+  if (std::string problem = site_name_problem(name); !problem.empty())
+    return invalid("leader", problem);
+  return MemberCommand{MemberChange{MemberAction::transfer, std::string(name), "", 0, false}};
 }
 
 template <typename Command>
@@ -190,6 +201,7 @@ ShellCommand parse_command(std::string_view line, const Cluster& cluster, SiteId
   if (name == "print") return parse_print(rest);
   if (name == "sleep") return parse_sleep(rest);
   if (name == "member") return parse_member(rest);
+  if (name == "leader") return parse_leader(rest);
   if (name == "faillink") return parse_link(name, true, rest, cluster, self);
   if (name == "fixlink") return parse_link(name, false, rest, cluster, self);
   if (name == "crash") return parse_bare<CrashCommand>(name, rest);
@@ -209,8 +221,10 @@ const std::vector<CommandUsage>& command_usages() {
       {"print", "print log|kv|chain|status|members",
        "show the decided log, the map, the hash chain, "
        "this site's status or the members"},
-      {"member", "member add NAME HOST PORT [learner] | member remove NAME | member promote NAME",
+      {"member",
+       "member add NAME HOST PORT [voter|learner] | member remove NAME | member promote NAME",
        "change the membership (decided in the log)"},
+      {"leader", "leader transfer NAME", "hand leadership to the voter NAME"},
       {"sleep", "sleep MS", "wait MS milliseconds before the next command"},
       {"faillink", "faillink SITE", "drop all traffic to and from SITE"},
       {"fixlink", "fixlink SITE", "restore the link to SITE"},

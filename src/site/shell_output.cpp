@@ -86,11 +86,13 @@ std::string format_write_result(Op op, const std::string& key, const Completion&
 }
 
 std::string format_member_result(const MemberChange& change, const Completion& completion) {
-  const char* verb = change.action == MemberAction::add      ? "add"
-                     : change.action == MemberAction::remove ? "remove"
-                                                             : "promote";
-  if (completion.ok) return std::string("member ") + verb + ' ' + change.name + " completed";
-  return std::string("unable to execute member ") + verb + ": " + completion.reason;
+  // `leader transfer` travels as a member command, but is typed and reported as its own.
+  const char* what = change.action == MemberAction::add       ? "member add"
+                     : change.action == MemberAction::remove  ? "member remove"
+                     : change.action == MemberAction::promote ? "member promote"
+                                                              : "leader transfer";
+  if (completion.ok) return std::string(what) + ' ' + change.name + " completed";
+  return std::string("unable to execute ") + what + ": " + completion.reason;
 }
 
 std::vector<std::string> format_members(const Cluster& members) {
@@ -98,8 +100,10 @@ std::vector<std::string> format_members(const Cluster& members) {
   for (const SiteInfo& site : members.sites()) {
     if (site.role == Role::removed) continue;
     const bool v6 = site.host.find(':') != std::string::npos;
+    // A joining site is a learner until the leader promotes it.
+    const Role shown = site.role == Role::joining ? Role::learner : site.role;
     lines.push_back(site.name + ' ' + (v6 ? "[" + site.host + "]" : site.host) + ':' +
-                    std::to_string(site.port) + ' ' + std::string(role_name(site.role)));
+                    std::to_string(site.port) + ' ' + std::string(role_name(shown)));
   }
   lines.push_back("end of members");
   return lines;

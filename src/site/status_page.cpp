@@ -147,8 +147,7 @@ std::string peers_section(const StatusPageData& data) {
     if (s.leader && *s.leader == id) name += " <span class=\"badge lead\">leader</span>";
     html += "<tr><td>" + name + "</td><td class=\"mono\">" + html_escape(info.host) + ":" +
             std::to_string(info.port) + "</td><td>" +
-            (info.role == Role::learner ? "learner" : "voter") + "</td><td>" + state +
-            "</td></tr>\n";
+            (info.role == Role::voter ? "voter" : "learner") + "</td><td>" + state + "</td></tr>\n";
   }
   return html + "</tbody></table></section>\n";
 }

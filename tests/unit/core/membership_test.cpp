@@ -29,7 +29,9 @@ BOOST_AUTO_TEST_SUITE(member_change)
 BOOST_AUTO_TEST_CASE(round_trips_through_a_log_command) {
   for (const MemberChange& c : {MemberChange{MemberAction::add, "delta", "10.0.0.4", 5004},
                                 MemberChange{MemberAction::remove, "beta", "", 0},
-                                MemberChange{MemberAction::promote, "delta", "", 0}}) {
+                                MemberChange{MemberAction::add, "delta", "10.0.0.4", 5004, true},
+                                MemberChange{MemberAction::promote, "delta", "", 0},
+                                MemberChange{MemberAction::transfer, "beta", "", 0}}) {
     const Command command = member_command(c, RequestId{1, 2});
     BOOST_TEST((command.op == Op::member));
     BOOST_TEST(command.key == c.name);
@@ -46,7 +48,9 @@ BOOST_AUTO_TEST_CASE(a_malformed_change_is_named) {
     auto r = member_change_of(Command{Op::member, std::move(key), std::move(value), {1, 1}});
     return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string();
   };
-  BOOST_TEST(error("delta", "add 10.0.0.4") == "'add' takes a host and a port");
+  BOOST_TEST(error("delta", "add 10.0.0.4") == "'add' takes a host, a port and optionally 'voter'");
+  BOOST_TEST(error("delta", "add 10.0.0.4 5004 boss") ==
+             "'add' takes a host, a port and optionally 'voter'");
   BOOST_TEST(error("delta", "add 10.0.0.4 99999") == "bad port '99999'");
   BOOST_TEST(error("delta", "rename x") == "unknown membership change 'rename'");
   BOOST_TEST(error("delta", "remove now") == "unexpected words after 'remove'");
@@ -100,6 +104,29 @@ BOOST_AUTO_TEST_CASE(refusals_change_nothing) {
   BOOST_TEST(refused(change(MemberAction::promote, "alpha")) == "alpha is already a voter");
   BOOST_TEST(refused(Command{Op::member, "beta", "promote please", {1, 1}}) ==
              "unexpected words after 'promote'");
+}
+
+BOOST_AUTO_TEST_CASE(a_transfer_changes_no_configuration_and_may_come_during_a_change) {
+  Membership m(test::make_cluster(2, 1));  // alpha and beta vote, gamma learns
+  BOOST_TEST(m.apply(10, add("delta", 5004)).ok);
+  const Cluster before = m.latest();
+  BOOST_TEST(m.apply(11, change(MemberAction::transfer, "beta")).ok);
+  BOOST_TEST((m.latest() == before));
+  BOOST_TEST(m.latest_from() == 10 + kDelay);
+  BOOST_TEST(m.apply(12, change(MemberAction::transfer, "gamma")).reason == "gamma is not a voter");
+  BOOST_TEST(m.apply(13, change(MemberAction::transfer, "omega")).reason == "no member omega");
+}
+
+BOOST_AUTO_TEST_CASE(a_site_added_as_a_voter_joins_as_a_learner) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(10, member_command({MemberAction::add, "delta", "127.0.0.1", 5004, true},
+                                        RequestId{77, 1}))
+                 .ok);
+  BOOST_TEST((m.latest().site(3).role == Role::joining));
+  BOOST_TEST(!m.latest().is_voter(3));
+  BOOST_TEST(m.latest().is_member(3));
+  BOOST_TEST(m.apply(10 + kDelay, change(MemberAction::promote, "delta")).ok);
+  BOOST_TEST(m.latest().is_voter(3));
 }
 
 BOOST_AUTO_TEST_CASE(a_removed_name_may_come_back_as_a_new_site) {

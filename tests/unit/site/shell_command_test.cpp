@@ -173,12 +173,17 @@ BOOST_AUTO_TEST_CASE(member_changes_and_print_members) {
               MemberChange{MemberAction::remove, "beta", "", 0}));
   BOOST_TEST((parse_as<MemberCommand>("member promote delta").change ==
               MemberChange{MemberAction::promote, "delta", "", 0}));
+  BOOST_TEST((parse_as<MemberCommand>("member add delta 10.0.0.4 5004 voter").change ==
+              MemberChange{MemberAction::add, "delta", "10.0.0.4", 5004, true}));
+  BOOST_TEST((parse_as<MemberCommand>("leader transfer beta").change ==
+              MemberChange{MemberAction::transfer, "beta", "", 0}));
   BOOST_TEST((parse_as<PrintCommand>("print members").target == PrintTarget::members));
 }
 
 BOOST_AUTO_TEST_CASE(malformed_member_changes_are_refused_with_usage) {
   const std::string usage =
-      " (usage: member add NAME HOST PORT [learner] | member remove NAME | member promote NAME)";
+      " (usage: member add NAME HOST PORT [voter|learner] | member remove NAME | member promote "
+      "NAME)";
   BOOST_TEST(refusal("member") == "invalid command: member needs add, remove or promote" + usage);
   BOOST_TEST(refusal("member rename a b") ==
              "invalid command: 'rename' is not add, remove or promote" + usage);
@@ -197,14 +202,19 @@ BOOST_AUTO_TEST_CASE(malformed_member_changes_are_refused_with_usage) {
   BOOST_TEST(refusal("member remove") == "invalid command: member remove needs NAME" + usage);
   BOOST_TEST(refusal("member promote a b") ==
              "invalid command: member promote takes only NAME" + usage);
-  BOOST_TEST(refusal("member add delta 10.0.0.4 5004 voter") ==
-             "unable to execute member add: a site joins as a learner: add it as one, then "
-             "`member promote delta` once it has caught up");
+  const std::string leader_usage = " (usage: leader transfer NAME)";
+  BOOST_TEST(refusal("leader") == "invalid command: leader needs transfer NAME" + leader_usage);
+  BOOST_TEST(refusal("leader move beta") ==
+             "invalid command: 'move' is not transfer" + leader_usage);
+  BOOST_TEST(refusal("leader transfer") ==
+             "invalid command: leader transfer needs NAME" + leader_usage);
+  BOOST_TEST(refusal("leader transfer beta gamma") ==
+             "invalid command: leader transfer takes only NAME" + leader_usage);
 }
 
 BOOST_AUTO_TEST_CASE(every_command_has_a_usage) {
   for (const char* name : {"put", "append", "get", "delete", "tag", "print", "sleep", "faillink",
-                           "fixlink", "crash", "help", "quit"}) {
+                           "fixlink", "crash", "help", "quit", "member", "leader"}) {
     bool found = false;
     for (const CommandUsage& usage : command_usages()) found = found || usage.name == name;
     BOOST_TEST(found, name);
