@@ -28,8 +28,8 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
   reset_election_timer();
 }
 
-void ReplicaImpl::track_sites() {
-  const std::size_t n = std::max<std::size_t>(current().size(), self_ + 1);
+void ReplicaImpl::track_sites(std::size_t at_least) {
+  const std::size_t n = std::max<std::size_t>({current().size(), self_ + 1, at_least});
   if (reported_decided_end_.size() < n) reported_decided_end_.resize(n, 0);
   if (last_heard_.size() < n) last_heard_.resize(n, kNever);
   if (last_answer_.size() < n) last_answer_.resize(n, kNever);
@@ -90,7 +90,10 @@ void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot
 
 void ReplicaImpl::step(const Message& message, TimeMs now) {
   now_ = now;
-  if (message.from >= current().size()) return;
+  // A site added by a change not learned here yet (a site that joined knows the sites of the
+  // latest configuration before it has replayed the log): it is heard, and can be asked for
+  // the log, but counts in no quorum until a configuration learned here names it.
+  if (message.from >= last_heard_.size()) track_sites(message.from + 1);
   last_heard_[message.from] = now;
   std::visit([&](const auto& body) { on(message.from, body); }, message.body);
   after_input();
@@ -1007,6 +1010,8 @@ ReplicaStatus ReplicaImpl::status() const {
   ReplicaStatus s;
   s.self = self_;
   s.leader = leader();
+  // A leader added by a change this site has not learned yet has no name here yet.
+  if (s.leader && *s.leader >= current().size()) s.leader.reset();
   s.is_leader = proposer_.is_leader();
   s.ballot = std::max(acceptor_.promised(), proposer_.ballot());
   s.decided_end = learner_.decided_end();

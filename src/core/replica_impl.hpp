@@ -150,8 +150,8 @@ class ReplicaImpl {
   bool votes() const;
   // The configuration in which this site looks for leaders, quorums and peers.
   const Cluster& current() const { return members_.latest(); }
-  // Sizes the per-site tables for sites added since.
-  void track_sites();
+  // Sizes the per-site tables for sites added since (and for ids up to `at_least` - 1).
+  void track_sites(std::size_t at_least = 0);
 
   Membership members_;
   SiteId self_;

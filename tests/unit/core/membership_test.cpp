@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <set>
 #include <variant>
 
 #include "core/membership.hpp"
@@ -354,6 +355,55 @@ BOOST_AUTO_TEST_CASE(a_site_added_as_a_voter_is_promoted_once_it_has_caught_up) 
   for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 4u);
   BOOST_TEST(net.replicas[delta].kv().at("k") == "v");
   BOOST_TEST(!net.replicas[delta].recovering());
+}
+
+// Every original site replaced, then one more site added: it starts with the hosts file's
+// configuration (sites none of which answer any more) and learns everything from sites that
+// only a later configuration names.
+BOOST_AUTO_TEST_CASE(a_site_joins_after_every_original_site_is_gone) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+  std::set<SiteId> gone;
+  auto drop_gone = [&](const Envelope& e) {
+    return gone.contains(e.to) || gone.contains(e.message.from);
+  };
+  std::uint64_t seq = 10;
+  // Runs a change to completion, padding the log until the previous one governs.
+  auto apply_change = [&](const Command& c) {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const Completion done = run_to_completion(net, c, drop_gone);
+      if (done.ok) return;
+      BOOST_TEST_REQUIRE(done.reason == "another membership change is in progress");
+      pad(net, drop_gone);
+    }
+    BOOST_FAIL("the change never went through");
+  };
+  const char* names[] = {"delta", "epsilon", "zeta"};
+  for (int i = 0; i < 3; ++i) {
+    const SiteId added = net.add_site();
+    apply_change(member_command(
+        {MemberAction::add, names[i], "127.0.0.1", static_cast<std::uint16_t>(6000 + i), false},
+        RequestId{77, ++seq}));
+    pad(net, drop_gone);
+    apply_change(change(MemberAction::promote, names[i], "", 0, ++seq));
+    pad(net, drop_gone);
+    // The original it replaces is removed, then stopped for good.
+    const std::string original = net.replicas[added].members().name(static_cast<SiteId>(i));
+    apply_change(change(MemberAction::remove, original, "", 0, ++seq));
+    pad(net, drop_gone);
+    gone.insert(static_cast<SiteId>(i));
+    net.run_for(1000, drop_gone);
+  }
+  const SiteId eta = net.add_site();
+  apply_change(
+      member_command({MemberAction::add, "eta", "127.0.0.1", 6100, false}, RequestId{77, ++seq}));
+  pad(net, drop_gone);
+  for (int i = 0; i < 200 && net.replicas[eta].members().size() < 7; ++i)
+    net.run_for(10, drop_gone);
+  BOOST_TEST(net.replicas[eta].members().size() == 7u);
+  BOOST_TEST(net.replicas[eta].kv().at("k") == "v");
+  BOOST_TEST(!net.replicas[eta].recovering());
 }
 
 BOOST_AUTO_TEST_CASE(a_removed_voter_is_no_longer_needed_for_a_quorum) {
