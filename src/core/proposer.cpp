@@ -113,6 +113,10 @@ void Proposer::fill_window() {
     const bool change_pending = next_slot_ < members_.latest_from();
     if (!recovering && queue_.empty() && !change_pending) return;
     if (!config_known(next_slot_)) return;  // the decided end moves the window on
+    // Only a voter of a slot's configuration proposes in it, so the candidate's own promise of
+    // its ballot is among those a recovering voter asks for (README, "A voter that lost its
+    // files"). A leader that removed itself stops at the first slot its removal governs.
+    if (!members_.at(next_slot_).is_voter(self_)) return;
     if (!promised_by_quorum(members_.at(next_slot_))) {
       // A configuration whose new voters have not promised yet: tick() sends them the prepare.
       prepare_wanted_ = true;

@@ -826,7 +826,7 @@ void ReplicaImpl::maybe_promote_joining() {
 
 void ReplicaImpl::step_down_if_removed() {
   if (!proposer_.is_leader() || current().is_voter(self_) ||
-      members_.latest_from() > learner_.decided_end())
+      proposer_.next_slot() < members_.latest_from())
     return;
   proposer_.step_down();
   leader_hint_.reset();

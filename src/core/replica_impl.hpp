@@ -107,7 +107,8 @@ class ReplicaImpl {
   // The voter of the latest configuration best placed to lead next: answering this leader, and
   // the furthest along.
   std::optional<SiteId> handover_target() const;
-  // A leader whose removal governs steps down (after handing over when it was decided).
+  // A leader that has proposed every slot before its removal governs steps down (it handed
+  // over when the removal was decided; it may not propose in a configuration without it).
   void step_down_if_removed();
   void check_quorum();
   bool quorum_heard() const;
