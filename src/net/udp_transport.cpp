@@ -171,8 +171,9 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
   if (handle_client_datagram(datagram)) return;
   auto decoded = decode(datagram, cluster_);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
-    ++drops_.malformed;
-    PAXOSKV_LOG(debug) << "dropped malformed datagram from " << sender_ << ": " << error->what;
+    ++(error->unknown_sender ? drops_.unknown_sender : drops_.malformed);
+    PAXOSKV_LOG(debug) << "dropped " << (error->unknown_sender ? "" : "malformed ")
+                       << "datagram from " << sender_ << ": " << error->what;
     return;
   }
   const Message& message = std::get<Message>(decoded);
