@@ -46,6 +46,8 @@ class UdpTransport {
   // from now on. Ids only grow and a site keeps its endpoint for good; a host that does not
   // resolve is logged, and traffic to that site dropped.
   void set_members(const Cluster& members);
+  // The configuration the transport works with: it names every site a message may come from.
+  const Cluster& members() const { return cluster_; }
 
   // `faillink SITE` / `fixlink SITE`: drop all traffic to and from SITE.
   void set_link_failed(SiteId site, bool failed);
