@@ -15,6 +15,7 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -749,6 +750,17 @@ std::string join_lines(const Lines& lines, std::size_t max_lines) {
   if (lines.size() > max_lines)
     out += "\n    ... (" + std::to_string(lines.size() - max_lines) + " more)";
   return out;
+}
+
+std::pair<std::string, int> run_client(const std::string& args) {
+  std::string command = paxoskv::test::built_binary("paxoskv-client") + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  BOOST_TEST_REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  int status = ::pclose(pipe);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 void send_datagram(std::uint16_t port, std::string_view payload) {

@@ -276,6 +276,10 @@ std::map<std::string, std::string> replay_log(const Lines& log);
 // A readable dump of lines for failure messages (at most `max_lines`).
 std::string join_lines(const Lines& lines, std::size_t max_lines = 50);
 
+// Runs paxoskv-client with `args` (words split by the shell) to its end, which it bounds itself
+// (attempts of a timeout each); returns its stdout and stderr together, and its exit code.
+std::pair<std::string, int> run_client(const std::string& args);
+
 // Sends one UDP datagram from a fresh socket bound to an ephemeral 127.0.0.1 port.
 void send_datagram(std::uint16_t port, std::string_view payload);
 

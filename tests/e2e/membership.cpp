@@ -28,9 +28,86 @@ std::string run_change(Cluster& c, const std::string& site, const std::string& c
   }
 }
 
+// paxoskv-client with this cluster's hosts file: its output and exit code.
+std::pair<std::string, int> client(Cluster& c, const std::string& args) {
+  return run_client("--hosts " + c.hosts_file().string() + " " + args);
+}
+
+// The same until its answer is not "another membership change is in progress".
+std::pair<std::string, int> client_change(Cluster& c, const std::string& args) {
+  const Deadline deadline = after(10s);
+  for (;;) {
+    auto answer = client(c, args);
+    if (answer.first.find("another membership change is in progress") == std::string::npos ||
+        Clock::now() >= deadline)
+      return answer;
+    std::this_thread::sleep_for(50ms);  // a polling interval, not a wait for luck
+  }
+}
+
+std::string text_of(const Lines& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(membership)
+
+BOOST_AUTO_TEST_CASE(paxoskv_client_changes_and_shows_the_members_as_the_shell_does) {
+  Cluster c;
+  c.start_all();
+  const std::string all_three =
+      text_of({member_line(c, "alpha", "voter"), member_line(c, "beta", "voter"),
+               member_line(c, "gamma", "voter"), "end of members"});
+  for (const std::string site : {"alpha", "beta", "gamma"})
+    BOOST_TEST((client(c, "--site " + site + " print members") == std::pair{all_three, 0}));
+
+  // delta is added but never started, so it is never heard from.
+  const std::string delta_port = std::to_string(free_udp_ports(1)[0]);
+  BOOST_TEST((client_change(c, "member add delta 127.0.0.1 " + delta_port) ==
+              std::pair<std::string, int>{"member add delta completed\n", 0}));
+  BOOST_TEST(
+      (client_change(c, "--site gamma member add delta 127.0.0.1 1 voter") ==
+       std::pair<std::string, int>{"unable to execute member add: name delta is in use\n", 1}));
+  BOOST_TEST((client_change(c, "member promote delta") ==
+              std::pair<std::string, int>{"unable to execute member promote: delta has not been "
+                                          "heard from within an election timeout\n",
+                                          1}));
+  BOOST_TEST((
+      client_change(c, "leader transfer delta") ==
+      std::pair<std::string, int>{"unable to execute leader transfer: delta is not a voter\n", 1}));
+  BOOST_TEST((client_change(c, "--site beta leader transfer beta") ==
+              std::pair<std::string, int>{"leader transfer beta completed\n", 0}));
+
+  // Every site shows delta, to paxoskv-client as at its own prompt.
+  const std::string with_delta =
+      text_of({member_line(c, "alpha", "voter"), member_line(c, "beta", "voter"),
+               member_line(c, "gamma", "voter"), "delta 127.0.0.1:" + delta_port + " learner",
+               "end of members"});
+  for (const std::string site : {"alpha", "beta", "gamma"}) {
+    const Deadline deadline = after(10s);
+    std::pair<std::string, int> seen;
+    while ((seen = client(c, "--site " + site + " print members")).first != with_delta &&
+           Clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    BOOST_TEST((seen == std::pair{with_delta, 0}), site);
+    auto shell = c.print_members(site);
+    BOOST_TEST((shell && text_of(*shell) + "end of members\n" == with_delta), site);
+  }
+  BOOST_TEST((client_change(c, "member remove delta") ==
+              std::pair<std::string, int>{"member remove delta completed\n", 0}));
+
+  // Bad usage is told before anything is sent.
+  auto [usage, code] = client(c, "member add delta 127.0.0.1");
+  BOOST_TEST(code == 2);
+  BOOST_TEST(usage.find("paxoskv-client: member add needs NAME HOST PORT (usage: member add NAME "
+                        "HOST PORT [voter|learner] | member remove NAME | member promote NAME)") ==
+             0u);
+  BOOST_TEST(client(c, "print log").second == 2);
+  BOOST_TEST(c.quit_all());
+}
 
 BOOST_AUTO_TEST_CASE(members_change_through_the_log_and_bad_changes_are_refused) {
   Cluster c;
