@@ -87,6 +87,7 @@ UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId 
 }
 
 void UdpTransport::set_members(const Cluster& members) {
+  if (members.size() < cluster_.size()) return;
   udp::resolver resolver(socket_.get_executor());
   for (SiteId id = static_cast<SiteId>(endpoints_.size()); id < members.size(); ++id) {
     try {
