@@ -196,6 +196,21 @@ BOOST_FIXTURE_TEST_CASE(a_removed_site_whose_name_came_back_elsewhere_is_an_unkn
   BOOST_TEST(beta.drops().malformed == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_joined_site_keeps_the_configuration_that_names_it_until_its_log_catches_up) {
+  asio::io_context io;
+  Cluster initial = local_cluster();
+  Cluster latest = initial;
+  const SiteId delta = latest.add(SiteInfo{"delta", "127.0.0.1", free_ports(1)[0], Role::learner});
+  net::UdpTransport transport(io, latest, delta);
+  // The replica replays from the initial configuration: older, and without delta.
+  transport.set_members(initial);
+  BOOST_TEST((transport.members() == latest));
+  Cluster promoted = latest;
+  promoted.set_role(delta, Role::voter);
+  transport.set_members(promoted);
+  BOOST_TEST((transport.members() == promoted));
+}
+
 BOOST_FIXTURE_TEST_CASE(a_message_for_several_sites_is_built_once_and_only_for_itself, TwoSites) {
   Message accept = samples()[2].message;
   accept.from = 0;
