@@ -74,11 +74,14 @@ struct Commit {
 };
 
 // Sent by the leader every heartbeat interval, and at once when a read needs its leadership
-// confirmed; `probe` numbers the heartbeats of one leader.
+// confirmed; `probe` numbers the heartbeats of one leader. `handover` is sent once, to one
+// voter, by a leader that a membership change removed and that has decided every slot it may
+// propose: the receiver campaigns at once (README, "Leader transfer").
 struct Heartbeat {
   Ballot ballot;
   Slot decided_end = 0;
   std::uint64_t probe = 0;
+  bool handover = false;
 };
 
 // Answer to the heartbeat (`ballot`, `probe`): `promised` is the acceptor's promised

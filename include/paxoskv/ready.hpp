@@ -61,7 +61,8 @@ struct Ready {
   std::vector<Completion> completions;
   bool kv_changed = false;  // the applied map changed since the last Ready
   bool recovered = false;   // the recovery of restore_amnesiac is over (see above)
-  // The latest configuration changed (Replica::members): the driver's address book follows.
+  // Replica::address_book() changed (a change was applied, or a removal came to govern): the
+  // driver's address book follows.
   bool members_changed = false;
 
   bool must_persist() const {

@@ -130,6 +130,10 @@ class Replica {
   // The latest configuration: the hosts file, changed by every membership change decided here
   // (README, "Membership").
   const Cluster& members() const;
+  // Whom this site talks to: the latest configuration, except that a site a change removed
+  // keeps its former role until the removal governs every slot from the decided end on (it is
+  // still a voter of the slots before). The driver's address book (Ready::members_changed).
+  Cluster address_book() const;
   // status().recovering, without the rest.
   bool recovering() const;
 

@@ -60,13 +60,35 @@ void Session::request(net::ClientOp op, std::string key, std::string value, Done
   datagram_ =
       net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key), std::move(value)});
   if (options_.auth) options_.auth->seal(datagram_);
+  if (options_.health && options_.health->suspect(target_, SiteHealth::Clock::now()))
+    target_ = next_site();
   send_attempt();
+}
+
+SiteId Session::next_site() const {
+  const auto now = SiteHealth::Clock::now();
+  SiteId next = target_;
+  for (std::size_t i = 0; i < sites_.size(); ++i) {
+    next = static_cast<SiteId>((next + 1) % sites_.size());
+    if (!options_.health || !options_.health->suspect(next, now)) return next;
+  }
+  return static_cast<SiteId>((target_ + 1) % sites_.size());
 }
 
 void Session::send_attempt() {
   ++attempt_;
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram_), sites_[target_], 0, ec);
+  if (attempt_ > 1 && options_.health) {
+    // A retry: the site tried last did not answer, and the leader it stood for may have moved
+    // or gone with it. Every site not known to be down gets the request too (retries of one
+    // seq are applied once, and the first answer wins), so the request does not wait out one
+    // timeout per dead site on its way round, and the answer names the leader to go to next.
+    const auto now = SiteHealth::Clock::now();
+    for (SiteId s = 0; s < sites_.size(); ++s)
+      if (s != target_ && !options_.health->suspect(s, now))
+        socket_.send_to(asio::buffer(datagram_), sites_[s], 0, ec);
+  }
   // A failed send is a lost datagram: the timeout moves on to the next site.
   arm_timeout();
 }
@@ -85,7 +107,8 @@ void Session::arm_timeout() {
                     attempt_});
       return;
     }
-    target_ = static_cast<SiteId>((target_ + 1) % sites_.size());
+    if (options_.health) options_.health->timed_out(target_, SiteHealth::Clock::now());
+    target_ = next_site();
     send_attempt();
   });
 }
@@ -111,6 +134,9 @@ void Session::on_datagram(std::size_t bytes) {
   const auto* reply = std::get_if<net::ClientReply>(&decoded);
   // Stale replies (an earlier seq, answered after a retry) and strangers are ignored.
   if (reply == nullptr || !busy() || reply->client != client_id_ || reply->seq != seq_) return;
+  if (options_.health)
+    for (SiteId s = 0; s < sites_.size(); ++s)
+      if (sites_[s] == sender_) options_.health->answered(s);
   if (options_.follow_leader_hint && !reply->leader.empty())
     if (auto leader = cluster_.find(reply->leader)) target_ = *leader;
   timer_.cancel();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client/site_health.hpp"
 #include "net/client_protocol.hpp"
 #include "net/message_auth.hpp"
 #include "paxoskv/cluster.hpp"
@@ -30,6 +31,10 @@ struct SessionOptions {
   // --secret: seal every request and accept only replies with a valid MAC. May be shared by
   // the sessions of one thread.
   std::shared_ptr<net::MessageAuth> auth;
+  // Shared by the sessions of one process: sites that timed out lately are skipped when an
+  // attempt moves on, and a retry goes to every other site as well (null: one site per
+  // attempt, every site in turn).
+  std::shared_ptr<SiteHealth> health;
 };
 
 struct Result {
@@ -59,6 +64,9 @@ class Session {
 
  private:
   void send_attempt();
+  // The site after `target_` in hosts-file order that has not timed out lately (any, if all
+  // have).
+  SiteId next_site() const;
   void arm_timeout();
   void receive();
   void on_datagram(std::size_t bytes);

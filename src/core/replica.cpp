@@ -295,6 +295,7 @@ void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
   }
   if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
   out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end(), m.ballot});
+  if (m.handover && votes() && !proposer_.is_leader()) campaign(true);
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {
@@ -604,13 +605,28 @@ ApplyResult ReplicaImpl::execute(const LogEntry& e) {
   ApplyResult result = kv_.apply_once(e.command, [&] { return members_.apply(e.slot, e.command); });
   if (result.ok && !result.duplicate) {
     ready_.members_changed = true;
+    removal_pending_ = true;
     track_sites();
   }
   return result;
 }
 
+// A site removed in slot s is a voter of the slots before s + α: until those are decided, the
+// others must still hear it (its acks, and as leader its accepts and its hand-over).
+Cluster ReplicaImpl::address_book() const {
+  Cluster book = current();
+  for (const Cluster* config : members_.spanning(learner_.decided_end(), members_.latest_from()))
+    for (SiteId s = 0; s < config->size(); ++s)
+      if (!book.is_member(s) && config->is_member(s)) book.set_role(s, config->site(s).role);
+  return book;
+}
+
 void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
   for (const LogEntry& e : decided) {
+    if (removal_pending_ && e.slot >= members_.latest_from()) {
+      removal_pending_ = false;  // the latest change governs from here on
+      ready_.members_changed = true;
+    }
     ApplyResult result = execute(e);
     if (e.command.op != Op::noop && !result.duplicate) ready_.kv_changed = true;
     if (e.command.op == Op::member && result.ok && !result.duplicate) on_member_applied(e);
@@ -805,11 +821,6 @@ void ReplicaImpl::on_member_applied(const LogEntry& entry) {
       campaign(true);
     return;
   }
-  if (change->action == MemberAction::remove && proposer_.is_leader() &&
-      !current().is_member(self_)) {
-    if (std::optional<SiteId> next = handover_target())
-      propose_own(MemberChange{MemberAction::transfer, current().name(*next), "", 0, false});
-  }
 }
 
 void ReplicaImpl::propose_own(const MemberChange& change) {
@@ -841,10 +852,16 @@ void ReplicaImpl::maybe_promote_joining() {
   }
 }
 
+// A leader proposes only in slots whose configuration lists it, so once its removal is decided
+// it stops at the slot the removal governs. When every slot below is decided, it hands over:
+// not through the log (there is no slot left that it may propose), but with a heartbeat that
+// tells the voter best placed to lead to campaign at once.
 void ReplicaImpl::step_down_if_removed() {
   if (!proposer_.is_leader() || current().is_voter(self_) ||
-      proposer_.next_slot() < members_.latest_from())
+      learner_.decided_end() < members_.latest_from())
     return;
+  if (std::optional<SiteId> next = handover_target())
+    out_.send(*next, Heartbeat{proposer_.ballot(), learner_.decided_end(), 0, true});
   proposer_.step_down();
   leader_hint_.reset();
 }
@@ -1112,6 +1129,10 @@ ReplicaStatus Replica::status() const {
 
 const Cluster& Replica::members() const {
   return impl_->members();
+}
+
+Cluster Replica::address_book() const {
+  return impl_->address_book();
 }
 
 bool Replica::recovering() const {

@@ -41,6 +41,7 @@ class ReplicaImpl {
   const KvMap& kv() const { return kv_.map(); }
   bool recovering() const { return recovery_.has_value(); }
   const Cluster& members() const { return members_.latest(); }
+  Cluster address_book() const;
   ReplicaStatus status() const;
 
  private:
@@ -99,7 +100,7 @@ class ReplicaImpl {
   // Phase 1 now; `transfer` when a decided transfer named this site (Prepare::transfer).
   void campaign(bool transfer);
   // What a site does about a change it has just applied live (not while restoring): the target
-  // of a transfer campaigns, a leader that removed itself hands leadership over.
+  // of a transfer campaigns.
   void on_member_applied(const LogEntry& entry);
   // Leader only: a change of this leader's own, with no client behind it.
   void propose_own(const MemberChange& change);
@@ -108,8 +109,7 @@ class ReplicaImpl {
   // The voter of the latest configuration best placed to lead next: answering this leader, and
   // the furthest along.
   std::optional<SiteId> handover_target() const;
-  // A leader that has proposed every slot before its removal governs steps down (it handed
-  // over when the removal was decided; it may not propose in a configuration without it).
+  // A leader whose removal governs, with every slot below decided, hands over and steps down.
   void step_down_if_removed();
   void check_quorum();
   bool quorum_heard() const;
@@ -195,6 +195,9 @@ class ReplicaImpl {
   // When this leader last proposed a promotion of its own: one at a time, retried after an
   // election timeout if it came to nothing.
   std::optional<TimeMs> own_promotion_at_;
+  // Whether address_book() still keeps a removed site as a member: once the decided end reaches
+  // the slot the latest change governs from, it no longer does, and the driver is told.
+  bool removal_pending_ = false;
   // The candidate whose prepare last restarted the election timer, until a leader is heard.
   std::optional<SiteId> timer_restarted_for_;
   std::uint64_t highest_round_ = 0;

@@ -138,7 +138,7 @@ void ReadyDriver::flush() {
   Ready ready = replica_.take_ready();
   if (ready.empty()) return;
   sink_.on_ready(ready);
-  if (ready.members_changed) sink_.members_changed(replica_.members());
+  if (ready.members_changed) sink_.members_changed(replica_.address_book());
   const SiteId self = self_;
   // Accepts go out before this site's own fsync, so the followers' fsyncs overlap with it.
   const bool early = ready.must_persist();

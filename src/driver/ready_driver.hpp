@@ -24,8 +24,8 @@ class ReadySink {
   virtual ~ReadySink() = default;
   // A Ready as taken from the replica, before any of it is carried out.
   virtual void on_ready(const Ready&) {}
-  // The latest configuration changed (Ready::members_changed), before the Ready's messages
-  // are sent: they may go to sites added by it.
+  // The address book changed (Ready::members_changed, Replica::address_book), before the
+  // Ready's messages are sent: they may go to sites added by it.
   virtual void members_changed(const Cluster&) {}
   // To another site.
   virtual void send(const Envelope& envelope) = 0;

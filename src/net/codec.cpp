@@ -99,6 +99,7 @@ void put_fields(json::object& o, const Heartbeat& m) {
   o["ballot"] = json_form::ballot_to_json(m.ballot);
   o["decided_end"] = m.decided_end;
   o["probe"] = m.probe;
+  if (m.handover) o["handover"] = true;
 }
 void put_fields(json::object& o, const HeartbeatReply& m) {
   o["promised"] = json_form::ballot_to_json(m.promised);
@@ -318,6 +319,7 @@ void read_fields(FieldReader& r, Heartbeat& m) {
   r.ballot("ballot", m.ballot);
   r.number("decided_end", m.decided_end);
   r.number("probe", m.probe);
+  r.optional_boolean("handover", m.handover);
 }
 void read_fields(FieldReader& r, HeartbeatReply& m) {
   r.ballot("promised", m.promised);
@@ -473,7 +475,8 @@ std::string fields_text(const Commit& m) {
   return "decided_end=" + n(m.decided_end) + ", slots=" + entries_text(m.entries);
 }
 std::string fields_text(const Heartbeat& m) {
-  return "ballot=" + b(m.ballot) + ", decided_end=" + n(m.decided_end) + ", probe=" + n(m.probe);
+  return "ballot=" + b(m.ballot) + ", decided_end=" + n(m.decided_end) + ", probe=" + n(m.probe) +
+         (m.handover ? ", handover" : "");
 }
 std::string fields_text(const HeartbeatReply& m) {
   return "promised=" + b(m.promised) + ", probe=" + n(m.probe) +

@@ -118,8 +118,21 @@ void Site::arm_tick() {
     replica_.tick(now_ms());
     flush();
     driver_.on_tick();
+    log_leader_change();
     arm_tick();
   });
+}
+
+void Site::log_leader_change() {
+  const ReplicaStatus status = replica_.status();
+  if (status.leader == logged_leader_) return;
+  logged_leader_ = status.leader;
+  const Cluster& names = transport_.members();
+  if (!status.leader)
+    PAXOSKV_LOG(info) << "no leader known";
+  else if (*status.leader < names.size())
+    PAXOSKV_LOG(info) << "leader is " << names.name(*status.leader) << " (ballot "
+                      << to_string(status.ballot) << ")";
 }
 
 void Site::complete(const Completion& completion) {

@@ -77,6 +77,9 @@ class Site : private driver::ReadySink {
     metrics_.observe_fsync(file, elapsed);
   }
   void step_self_messages();
+  // Logs (info) when the leader this site follows changes: an operator reading the log of a
+  // membership change or a transfer sees who led when.
+  void log_leader_change();
 
   boost::asio::io_context& io_;
   const Cluster initial_;  // what `members` requests are told governs slot 0
@@ -97,6 +100,7 @@ class Site : private driver::ReadySink {
   Metrics metrics_{transport_.members().size()};
   // The message of the last transport send in this Ready: the next one may reuse its datagram.
   const Message* last_sent_ = nullptr;
+  std::optional<SiteId> logged_leader_;
 };
 
 }  // namespace paxoskv::site

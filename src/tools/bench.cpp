@@ -156,15 +156,21 @@ double percentile_ms(const std::vector<std::int64_t>& sorted, double p) {
   return static_cast<double>(sorted[std::min(index, sorted.size() - 1)]) / 1000.0;
 }
 
-// The longest stretch of 100 ms ticks in which no write completed (0 when every tick had one).
-std::int64_t max_write_gap_ms(const std::vector<std::uint32_t>& writes_per_tick) {
-  std::int64_t longest = 0;
+// The longest stretch of 100 ms ticks in which no write completed (0 when every tick had one),
+// and the tick it began at.
+struct WriteGap {
+  std::int64_t ms = 0;
+  std::int64_t from_ms = 0;  // since the end of the warm-up
+};
+WriteGap max_write_gap(const std::vector<std::uint32_t>& writes_per_tick) {
+  WriteGap longest;
   std::int64_t run = 0;
-  for (std::uint32_t n : writes_per_tick) {
-    run = n == 0 ? run + 1 : 0;
-    longest = std::max(longest, run);
+  for (std::size_t i = 0; i < writes_per_tick.size(); ++i) {
+    run = writes_per_tick[i] == 0 ? run + 1 : 0;
+    if (run * kTick.count() > longest.ms)
+      longest = {run * kTick.count(), (static_cast<std::int64_t>(i) + 1 - run) * kTick.count()};
   }
-  return longest * kTick.count();
+  return longest;
 }
 
 void report(Run& run) {
@@ -174,21 +180,23 @@ void report(Run& run) {
   double p50 = percentile_ms(run.latencies_us, 0.50);
   double p99 = percentile_ms(run.latencies_us, 0.99);
   double p999 = percentile_ms(run.latencies_us, 0.999);
-  const std::int64_t gap_ms = o.write_ratio > 0 ? max_write_gap_ms(run.writes_per_tick) : 0;
+  const WriteGap gap = o.write_ratio > 0 ? max_write_gap(run.writes_per_tick) : WriteGap{};
   std::printf("%s: %zu clients, %.1f s, %zu-byte values, write ratio %.2f, %zu keys\n",
               o.label.c_str(), o.clients, o.duration_s, o.value_size, o.write_ratio, o.keys);
   std::printf(
       "ops/s %.0f  p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  ops %zu  errors %llu  longest write "
-      "gap %lld ms\n",
+      "gap %lld ms (from %.1f s)\n",
       ops_per_s, p50, p99, p999, run.latencies_us.size(),
-      static_cast<unsigned long long>(run.errors), static_cast<long long>(gap_ms));
+      static_cast<unsigned long long>(run.errors), static_cast<long long>(gap.ms),
+      static_cast<double>(gap.from_ms) / 1000.0);
   std::printf(
       "{\"system\":\"%s\",\"clients\":%zu,\"duration_s\":%.3f,\"value_size\":%zu,"
       "\"write_ratio\":%.3f,\"keys\":%zu,\"ops\":%zu,\"errors\":%llu,\"ops_per_s\":%.1f,"
-      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_write_gap_ms\":%lld}\n",
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_write_gap_ms\":%lld,\"max_write_gap_"
+      "from_s\":%.1f}\n",
       o.label.c_str(), o.clients, o.duration_s, o.value_size, o.write_ratio, o.keys,
       run.latencies_us.size(), static_cast<unsigned long long>(run.errors), ops_per_s, p50, p99,
-      p999, static_cast<long long>(gap_ms));
+      p999, static_cast<long long>(gap.ms), static_cast<double>(gap.from_ms) / 1000.0);
 }
 
 }  // namespace
@@ -219,6 +227,9 @@ int main(int argc, char** argv) {
     session_options.auth = std::make_shared<net::MessageAuth>(std::get<std::string>(secret));
   }
   run.value.assign(o.value_size, 'v');
+  // One view of which sites stopped answering for all clients: once one of them times out on
+  // a site that died, the others go round it instead of each waiting out its own timeout.
+  session_options.health = std::make_shared<client::SiteHealth>(cluster.size());
 
   boost::asio::io_context io;
   std::vector<std::unique_ptr<client::Session>> sessions;

@@ -38,6 +38,42 @@ std::string bench_field(const std::string& output, const std::string& field) {
   return output.substr(from, output.find_first_of(",}", from) - from);
 }
 
+// Types a membership change until it is not refused for a change still in progress (the
+// previous one governs α slots after it is decided, a moment under this load).
+std::string change(Cluster& c, const std::string& at, const std::string& command) {
+  const Deadline deadline = after(30s);
+  for (;;) {
+    std::string answer = c.run(at, command);
+    if (answer.find("another membership change is in progress") == std::string::npos ||
+        Clock::now() >= deadline)
+      return answer;
+  }
+}
+
+// Polls `print members` at `at` until NAME has ROLE ("" for: NAME is no member).
+bool wait_member(Cluster& c, const std::string& at, const std::string& name,
+                 const std::string& role, Deadline deadline) {
+  for (;;) {
+    auto members = c.print_members(at);
+    BOOST_TEST_REQUIRE(members.has_value());
+    std::string found;
+    for (const std::string& line : *members)
+      if (line.rfind(name + " ", 0) == 0) found = line.substr(line.rfind(' ') + 1);
+    if (found == role) return true;
+    if (Clock::now() >= deadline) return false;
+  }
+}
+
+// Polls until `at` follows a leader other than `name`.
+bool wait_leader_not(Cluster& c, const std::string& at, const std::string& name,
+                     Deadline deadline) {
+  for (;;) {
+    const std::string leader = leader_seen_by(c, at);
+    if (leader != "none" && leader != name) return true;
+    if (Clock::now() >= deadline) return false;
+  }
+}
+
 ToolProcess start_bench(Cluster& c, const std::filesystem::path& hosts, double seconds) {
   return ToolProcess(
       "paxoskv-bench",
@@ -121,6 +157,75 @@ BOOST_AUTO_TEST_CASE(a_leader_transfer_moves_leadership_within_an_election_timeo
   BOOST_TEST_MESSAGE("longest interval with no completed write: " << gap << " ms");
 
   BOOST_TEST(wait_agreed(c, c.names(), after(30s)));
+}
+
+// Acceptance 1 of issue 16: grow 3 -> 5 voters, shrink back to 3, then replace every site of
+// the hosts file by a new site on a new port, one by one, stopping each original for good; all
+// of it while 64 clients write.
+BOOST_AUTO_TEST_CASE(grow_shrink_and_replace_every_site_under_load) {
+  Cluster c;
+  c.start_all();
+  BOOST_TEST_REQUIRE(c.run("alpha", "put warm up") == "put warm completed");
+  // New sites and whom each joins through; the bench knows every endpoint from the start and
+  // goes where replies say the leader is.
+  const std::vector<std::pair<std::string, std::string>> joining = {{"delta", "alpha"},
+                                                                    {"epsilon", "alpha"},
+                                                                    {"alpha2", "beta"},
+                                                                    {"beta2", "gamma"},
+                                                                    {"gamma2", "alpha2"}};
+  std::vector<HostLine> everyone;
+  for (const std::string& name : c.names()) everyone.push_back(HostLine{name, c.port(name), ""});
+  for (const auto& [name, contact] : joining)
+    everyone.push_back(HostLine{name, c.add_joining_site(name, contact), ""});
+  write_hosts_file(c.dir() / "bench_hosts.txt", everyone);
+  constexpr double kBenchSeconds = 20;
+  ToolProcess bench = start_bench(c, c.dir() / "bench_hosts.txt", kBenchSeconds);
+  const Clock::time_point started = Clock::now();
+
+  auto add_voter = [&](const std::string& at, const std::string& name) {
+    BOOST_TEST(change(c, at,
+                      "member add " + name + " 127.0.0.1 " + std::to_string(c.port(name)) +
+                          " voter") == "member add " + name + " completed");
+    c.start(name);
+    // The leader promotes it by itself once it has caught up.
+    BOOST_TEST(wait_member(c, at, name, "voter", after(60s)), name << " was not promoted");
+  };
+  auto remove = [&](const std::string& at, const std::string& name) {
+    BOOST_TEST(change(c, at, "member remove " + name) == "member remove " + name + " completed");
+    BOOST_TEST(wait_leader_not(c, at, name, after(10s)));
+  };
+
+  // Grow to five voters, then shrink back to three.
+  add_voter("beta", "delta");
+  add_voter("beta", "epsilon");
+  BOOST_TEST_MESSAGE("five voters after " << seconds_since(started) << " s");
+  remove("beta", "delta");
+  remove("beta", "epsilon");
+  c.site("delta").kill9();
+  c.site("epsilon").kill9();
+  BOOST_TEST_MESSAGE("three voters again after " << seconds_since(started) << " s");
+
+  // Replace every original: add the new site, remove the old one, stop it for good.
+  const std::vector<std::pair<std::string, std::string>> replacements = {
+      {"alpha", "alpha2"}, {"beta", "beta2"}, {"gamma", "gamma2"}};
+  for (const auto& [old_site, new_site] : replacements) {
+    const std::string at = new_site == "gamma2" ? "alpha2" : "gamma";
+    add_voter(at, new_site);
+    remove(at, old_site);
+    c.site(old_site).kill9();
+    BOOST_TEST_MESSAGE(old_site << " replaced by " << new_site << " after "
+                                << seconds_since(started) << " s");
+  }
+  // The changes must all have happened while the bench was writing.
+  BOOST_TEST(seconds_since(started) < kBenchSeconds);
+
+  const long gap = finish_bench(bench, 120s);
+  BOOST_TEST_MESSAGE("longest interval with no completed write: " << gap << " ms");
+  const std::vector<std::string> final_sites = {"alpha2", "beta2", "gamma2"};
+  BOOST_TEST(wait_agreed(c, final_sites, after(30s)));
+  auto members = c.print_members("beta2");
+  BOOST_TEST_REQUIRE(members.has_value());
+  BOOST_TEST(members->size() == 3u, join_lines(*members));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -315,15 +315,14 @@ BOOST_AUTO_TEST_CASE(a_leader_that_removes_itself_hands_leadership_over_first) {
   const SiteId old_leader = *net.leader();
   const std::string name = net.replicas[0].members().name(old_leader);
   BOOST_TEST(run_to_completion(net, change(MemberAction::remove, name)).ok);
-  // The hand-over is proposed when the removal is decided, long before the removal governs.
+  // The old leader fills the slots up to the one its removal governs with no-ops, and hands
+  // over as soon as they are decided: the next leader does not wait for an election timeout.
+  const TimeMs removed_at = net.now;
   for (int i = 0; i < 100 && net.leader() == old_leader; ++i) net.run_for(10);
   const std::optional<SiteId> next = net.leader();
   BOOST_REQUIRE(next);
   BOOST_TEST(*next != old_leader);
-  const auto& log = net.replicas[*next].log();
-  BOOST_TEST(std::any_of(log.begin(), log.end(), [](const LogEntry& e) {
-    return e.command.op == Op::member && e.command.value == "transfer";
-  }));
+  BOOST_TEST(net.now - removed_at < ReplicaOptions{}.election_timeout_ms);
   // Once the removal governs, the removed site takes no part: writes complete without it.
   pad(net);
   auto drop_removed = [&](const Envelope& e) {
@@ -404,6 +403,36 @@ BOOST_AUTO_TEST_CASE(a_site_joins_after_every_original_site_is_gone) {
   BOOST_TEST(net.replicas[eta].members().size() == 7u);
   BOOST_TEST(net.replicas[eta].kv().at("k") == "v");
   BOOST_TEST(!net.replicas[eta].recovering());
+}
+
+// The sites a removed site still votes with must hear it until its removal governs: as leader
+// it still proposes the slots before, and its hand-over comes from there.
+BOOST_AUTO_TEST_CASE(a_removed_site_stays_in_the_address_book_until_its_removal_governs) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId leader = *net.leader();
+  const SiteId removed = leader == 2 ? 1 : 2;
+  const std::string name = net.replicas[0].members().name(removed);
+  // Message by message, so that the check comes before the no-ops that follow the removal.
+  net.replicas[leader].submit(change(MemberAction::remove, name), net.now);
+  const std::size_t before = net.completions[leader].size();
+  net.collect();
+  for (int i = 0; i < 1000 && net.completions[leader].size() == before; ++i) {
+    BOOST_REQUIRE(!net.in_flight.empty());
+    Envelope e = std::move(net.in_flight.front());
+    net.in_flight.pop_front();
+    net.replicas[e.to].step(e.message, net.now);
+    net.collect();
+  }
+  BOOST_REQUIRE(net.completions[leader].size() > before);
+  BOOST_TEST(net.completions[leader].back().ok);
+  const Replica& r = net.replicas[leader];
+  BOOST_TEST_REQUIRE(r.status().decided_end < limits::member_change_delay);
+  BOOST_TEST(!r.members().is_member(removed));
+  BOOST_TEST(r.address_book().is_voter(removed));
+  pad(net);
+  BOOST_TEST(r.status().decided_end > limits::member_change_delay);
+  BOOST_TEST(!r.address_book().is_member(removed));
 }
 
 BOOST_AUTO_TEST_CASE(a_removed_voter_is_no_longer_needed_for_a_quorum) {

@@ -131,4 +131,19 @@ BOOST_AUTO_TEST_CASE(a_transfer_prepare_carries_its_flag_and_others_leave_it_out
   BOOST_TEST(test::error_of(bad) == "prepare: field 'transfer' is not true or false");
 }
 
+BOOST_AUTO_TEST_CASE(a_handover_heartbeat_carries_its_flag_and_others_leave_it_out) {
+  const Cluster cluster = test::three_sites();
+  const std::string wire = net::encode(Message{0, Heartbeat{{8, 0}, 9, 0, true}}, cluster);
+  BOOST_TEST(wire ==
+             R"({"type":"heartbeat","from":"alpha","ballot":[8,0],"decided_end":9,"probe":0,)"
+             R"("handover":true})");
+  auto back = test::safe_decode(wire, cluster);
+  BOOST_REQUIRE(!test::is_error(back));
+  BOOST_TEST(std::get<Heartbeat>(std::get<Message>(back).body).handover);
+  auto plain =
+      test::safe_decode(net::encode(Message{0, Heartbeat{{8, 0}, 9, 3}}, cluster), cluster);
+  BOOST_REQUIRE(!test::is_error(plain));
+  BOOST_TEST(!std::get<Heartbeat>(std::get<Message>(plain).body).handover);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
