@@ -39,8 +39,11 @@ bool Proposer::on_promise(SiteId from, const Promise& promise, TimeMs now) {
   if (phase_ == Phase::follower || promise.ballot != ballot_) return false;
   if (promise.parts == 0 || promise.part >= promise.parts) return false;
   PromiseParts& p = promises_[from];
-  if (p.parts != 0 && p.parts != promise.parts) return false;
   if (p.complete()) return false;  // a duplicate of a promise counted already
+  // Another answer to the same ballot (to a prepare sent again), in a different number of
+  // parts: the acceptor's records changed in between. Parts of two answers cannot be put
+  // together, and a part of the first may be lost for good: start over with this one.
+  if (p.parts != 0 && p.parts != promise.parts) p = PromiseParts{};
   p.parts = promise.parts;
   p.decided_end = promise.decided_end;
   if (!p.received.insert(promise.part).second) return false;  // a duplicate piece
@@ -213,10 +216,27 @@ bool Proposer::quorum_at_probe(std::uint64_t probe) const {
   return true;
 }
 
+// A new leader may not know yet every slot chosen before it: one whose configuration it learns
+// only once the slots α below are decided here, whose value a quorum of that configuration then
+// reports. Until every slot a promise reported is decided and every configuration of the next
+// α slots has promised, a write completed before a read may lie above the next slot.
+bool Proposer::settled() const {
+  const Slot decided = learner_.decided_end();
+  if (decided < recover_end_) return false;
+  for (const Cluster* config : members_.spanning(decided, decided + kDelay - 1))
+    if (!promised_by_quorum(*config)) return false;
+  return true;
+}
+
 void Proposer::confirm_reads(std::vector<ConfirmedRead>& confirmed) {
+  if (!settled()) return;
   auto ready = [&](const PendingRead& r) { return r.probe <= probe_ && quorum_at_probe(r.probe); };
-  for (const PendingRead& r : reads_)
-    if (ready(r)) confirmed.push_back(r.read);
+  for (PendingRead& r : reads_)
+    if (ready(r)) {
+      // Every slot chosen before the read arrived lies below the next slot now.
+      r.read.read_end = std::max(r.read.read_end, next_slot_);
+      confirmed.push_back(r.read);
+    }
   std::erase_if(reads_, ready);
 }
 

@@ -103,6 +103,8 @@ class Proposer {
   void send_heartbeat(Outbox& out);
   void confirm_reads(std::vector<ConfirmedRead>& confirmed);
   bool quorum_at_probe(std::uint64_t probe) const;
+  // Whether this leader knows every slot chosen before now to lie below its next slot.
+  bool settled() const;
   // Every configuration that sites working on the current slots belong to: the active ones
   // and the latest.
   std::vector<const Cluster*> audience() const;

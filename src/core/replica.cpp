@@ -170,6 +170,13 @@ void ReplicaImpl::after_input() {
 // ---- acceptor messages ----
 
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
+  // A prepare's `from` is the candidate's decided end. Whoever is behind learns it here, even
+  // a site that does not answer: a promoted site whose log has not reached its promotion does
+  // not know it votes, and with no leader nothing else would tell it to catch up; a site no
+  // longer voting (removed) may still have the slots a candidate behind it needs.
+  observe_decided_end(from, m.from);
+  if (from != self_ && m.from < learner_.decided_end() && (!votes() || recovery_))
+    out_.send(from, Commit{learner_.decided_end(), {}});
   // A recovering voter does not know what it promised: no answer, not even a nack.
   if (!votes() || recovery_) return;
   if (from != self_ && !m.transfer && refuses_to_depose(from)) {
@@ -295,7 +302,7 @@ void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
   }
   if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
   out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end(), m.ballot});
-  if (m.handover && votes() && !proposer_.is_leader()) campaign(true);
+  if (m.handover && may_lead() && !proposer_.is_leader()) campaign(true);
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {
@@ -570,8 +577,12 @@ void ReplicaImpl::check_gap() {
   reset_election_timer();
 }
 
+bool ReplicaImpl::may_lead() const {
+  return members_.at(learner_.decided_end()).is_voter(self_) && current().is_voter(self_);
+}
+
 void ReplicaImpl::maybe_campaign() {
-  if (!current().is_voter(self_) || proposer_.is_leader() || recovery_) return;
+  if (!may_lead() || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
   campaign(false);
 }
@@ -662,10 +673,15 @@ void ReplicaImpl::maybe_catch_up() {
   SiteId target = known_decided_at_;
   if (catch_up_asked_ && catch_up_asked_from_ == have) {
     // The last request brought nothing: the site asked may be down, or cut off from here.
+    // Any site heard lately, in turn: the members of this site's configuration may all be
+    // gone (a site that joined after every site of the hosts file was replaced) while the
+    // sites that replaced them talk to it.
     target = *catch_up_asked_;
-    for (std::size_t i = 0; i < current().size(); ++i) {
-      target = static_cast<SiteId>((target + 1) % current().size());
-      if (target != self_ && current().is_member(target)) break;
+    const std::size_t n = last_heard_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      target = static_cast<SiteId>((target + 1) % n);
+      const bool heard = now_ - last_heard_[target] < 2 * options_.election_timeout_ms;
+      if (target != self_ && (heard || current().is_member(target))) break;
     }
   }
   catch_up_asked_ = target;
@@ -817,7 +833,7 @@ void ReplicaImpl::on_member_applied(const LogEntry& entry) {
     // A transfer learned long after it was decided (a site catching up) is history.
     const bool recent = entry.slot + limits::member_change_delay >= known_decided_end_;
     if (current().find(change->name) == self_ && recent && !proposer_.is_leader() && !recovery_ &&
-        votes())
+        may_lead())
       campaign(true);
     return;
   }
@@ -831,7 +847,7 @@ void ReplicaImpl::propose_own(const MemberChange& change) {
 std::optional<SiteId> ReplicaImpl::handover_target() const {
   std::optional<SiteId> best;
   for (SiteId s = 0; s < current().size(); ++s) {
-    if (s == self_ || !current().is_voter(s) ||
+    if (s == self_ || !current().is_voter(s) || !members_.at(learner_.decided_end()).is_voter(s) ||
         now_ - last_answer_[s] >= options_.election_timeout_ms)
       continue;
     if (!best || reported_decided_end_[s] > reported_decided_end_[*best]) best = s;

@@ -96,6 +96,10 @@ class ReplicaImpl {
   std::optional<SiteId> some_relay(std::uint32_t turn) const;
   void step_down_if_outranked(Ballot seen);
   void became_leader();
+  // Whether this site may campaign: a voter of the slots from its decided end on (a promoted
+  // site leads only once its promotion governs there, since only a voter of a slot's
+  // configuration may propose in it) and of the latest configuration.
+  bool may_lead() const;
   void maybe_campaign();
   // Phase 1 now; `transfer` when a decided transfer named this site (Prepare::transfer).
   void campaign(bool transfer);
