@@ -39,6 +39,7 @@ class ReplicaImpl {
   const KvMap& kv() const { return kv_.map(); }
   bool recovering() const { return recovery_.has_value(); }
   const Cluster& members() const { return members_.latest(); }
+  const std::vector<MemberEpoch>& member_epochs() const { return members_.epochs(); }
   ReplicaStatus status() const;
 
  private:
