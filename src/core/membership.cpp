@@ -77,7 +77,9 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
 }
 
 std::vector<MemberEpoch> Membership::epochs_from(Slot base) const {
-  if (epochs_.size() == 1) return {};
+  // Never changed: the hosts file governs. A single epoch restored from a snapshot is a later
+  // configuration, which the snapshot must name.
+  if (epochs_.size() == 1 && epochs_.front().cluster == initial_) return {};
   return std::vector<MemberEpoch>(governing(base), epochs_.cend());
 }
 
