@@ -28,10 +28,13 @@ struct AcceptedEntry {
   bool operator==(const AcceptedEntry&) const = default;
 };
 
-// Phase 1a: the sender asks for a promise on every slot from `from` on.
+// Phase 1a: the sender asks for a promise on every slot from `from` on. `transfer` says the
+// sender campaigns because a decided `member NAME transfer` named it (README, "Leader
+// transfer"): voters answer it even while they follow a live leader.
 struct Prepare {
   Ballot ballot;
   Slot from = 0;
+  bool transfer = false;
 };
 
 // Phase 1b. `accepted` holds what the acceptor accepted in slots >= max(from, decided_end);

@@ -21,6 +21,9 @@ class KvStore {
   // the command is a retry, and its result is remembered like any other.
   template <class Execute>
   ApplyResult apply_once(const Command& command, Execute&& execute) {
+    // A leader's own commands (an automatic promotion or hand-over) have no client to retry
+    // them, and applying one twice is harmless: the second is refused or changes nothing.
+    if (command.id.client == 0) return execute();
     ClientRecord& client = clients_[command.id.client];
     if (command.id.seq <= client.last_seq) return retried(command, client);
     ApplyResult result = execute();

@@ -15,16 +15,17 @@ Proposer::Proposer(const Membership& members, const Learner& learner, SiteId sel
                    const ReplicaOptions& options)
     : members_(members), learner_(learner), self_(self), options_(options) {}
 
-void Proposer::campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out) {
+void Proposer::campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out, bool transfer) {
   assert((Ballot{round, self_} > ballot_));
   step_down();
   phase_ = Phase::candidate;
   ballot_ = Ballot{round, self_};
   prepare_from_ = from;
+  prepare_transfer_ = transfer;
   prepare_sent_at_ = now;
   now_ = now;
   promises_.clear();
-  out.to_voters(members_.spanning(from, from + kDelay - 1), Prepare{ballot_, from});
+  out.to_voters(members_.spanning(from, from + kDelay - 1), Prepare{ballot_, from, transfer});
 }
 
 bool Proposer::promised_by_quorum(const Cluster& config) const {
@@ -112,6 +113,10 @@ void Proposer::fill_window() {
     const bool change_pending = next_slot_ < members_.latest_from();
     if (!recovering && queue_.empty() && !change_pending) return;
     if (!config_known(next_slot_)) return;  // the decided end moves the window on
+    // Only a voter of a slot's configuration proposes in it, so the candidate's own promise of
+    // its ballot is among those a recovering voter asks for (README, "A voter that lost its
+    // files"). A leader that removed itself stops at the first slot its removal governs.
+    if (!members_.at(next_slot_).is_voter(self_)) return;
     if (!promised_by_quorum(members_.at(next_slot_))) {
       // A configuration whose new voters have not promised yet: tick() sends them the prepare.
       prepare_wanted_ = true;
@@ -258,7 +263,7 @@ void Proposer::prepare_missing(const std::vector<const Cluster*>& configs, Outbo
       if (!config->is_voter(s) || s == self_ || !asked.insert(s).second) continue;
       auto p = promises_.find(s);
       if (p == promises_.end() || !p->second.complete())
-        out.send(s, Prepare{ballot_, prepare_from_});
+        out.send(s, Prepare{ballot_, prepare_from_, prepare_transfer_});
     }
 }
 

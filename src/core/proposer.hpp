@@ -40,8 +40,9 @@ class Proposer {
   Ballot ballot() const { return ballot_; }
   Slot next_slot() const { return next_slot_; }
 
-  // Phase 1 with a fresh ballot of round `round`, for every slot from `from` on.
-  void campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out);
+  // Phase 1 with a fresh ballot of round `round`, for every slot from `from` on; `transfer` when
+  // a decided transfer named this site (Prepare::transfer).
+  void campaign(std::uint64_t round, Slot from, TimeMs now, Outbox& out, bool transfer = false);
   // True when this promise completed phase 1 and made this site the leader.
   bool on_promise(SiteId from, const Promise& promise, TimeMs now);
   // The configurations of the slots this leader works on: from the decided end to the next
@@ -115,6 +116,7 @@ class Proposer {
 
   // candidate
   Slot prepare_from_ = 0;
+  bool prepare_transfer_ = false;
   TimeMs prepare_sent_at_ = 0;
   std::map<SiteId, PromiseParts> promises_;
 

@@ -28,8 +28,8 @@ ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, s
   reset_election_timer();
 }
 
-void ReplicaImpl::track_sites() {
-  const std::size_t n = std::max<std::size_t>(current().size(), self_ + 1);
+void ReplicaImpl::track_sites(std::size_t at_least) {
+  const std::size_t n = std::max<std::size_t>({current().size(), self_ + 1, at_least});
   if (reported_decided_end_.size() < n) reported_decided_end_.resize(n, 0);
   if (last_heard_.size() < n) last_heard_.resize(n, kNever);
   if (last_answer_.size() < n) last_answer_.resize(n, kNever);
@@ -90,7 +90,10 @@ void ReplicaImpl::restore_amnesiac(std::shared_ptr<const SnapshotImage> snapshot
 
 void ReplicaImpl::step(const Message& message, TimeMs now) {
   now_ = now;
-  if (message.from >= current().size()) return;
+  // A site added by a change not learned here yet (a site that joined knows the sites of the
+  // latest configuration before it has replayed the log): it is heard, and can be asked for
+  // the log, but counts in no quorum until a configuration learned here names it.
+  if (message.from >= last_heard_.size()) track_sites(message.from + 1);
   last_heard_[message.from] = now;
   std::visit([&](const auto& body) { on(message.from, body); }, message.body);
   after_input();
@@ -102,6 +105,8 @@ void ReplicaImpl::tick(TimeMs now) {
   if (recovery_ && now_ - recovery_->asked_at >= options_.retransmit_ms) ask_next_slot();
   check_quorum();
   check_gap();
+  step_down_if_removed();
+  maybe_promote_joining();
   proposer_.tick(now, out_);
   maybe_campaign();
   expire_requests();
@@ -167,7 +172,7 @@ void ReplicaImpl::after_input() {
 void ReplicaImpl::on(SiteId from, const Prepare& m) {
   // A recovering voter does not know what it promised: no answer, not even a nack.
   if (!votes() || recovery_) return;
-  if (from != self_ && refuses_to_depose(from)) {
+  if (from != self_ && !m.transfer && refuses_to_depose(from)) {
     // The candidate learns whom this site follows, and that it can reach that leader
     // through this site (see on Nack).
     out_.send(from, Nack{proposer_.is_leader() ? proposer_.ballot() : leader_ballot_});
@@ -550,10 +555,14 @@ void ReplicaImpl::check_gap() {
 void ReplicaImpl::maybe_campaign() {
   if (!current().is_voter(self_) || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
+  campaign(false);
+}
+
+void ReplicaImpl::campaign(bool transfer) {
   std::uint64_t round =
       std::max({highest_round_, acceptor_.promised().round, proposer_.ballot().round}) + 1;
   leader_hint_.reset();
-  proposer_.campaign(round, learner_.decided_end(), now_, out_);
+  proposer_.campaign(round, learner_.decided_end(), now_, out_, transfer);
   acceptor_.promise_own(proposer_.ballot(), ready_);
   note_ballot(proposer_.ballot());
   reset_election_timer();
@@ -587,6 +596,7 @@ void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
   for (const LogEntry& e : decided) {
     ApplyResult result = execute(e);
     if (e.command.op != Op::noop && !result.duplicate) ready_.kv_changed = true;
+    if (e.command.op == Op::member && result.ok && !result.duplicate) on_member_applied(e);
     auto it = writes_.find(e.command.id);
     if (e.command.op != Op::noop && it != writes_.end()) {
       ready_.completions.push_back(Completion{e.command.id, result.ok, result.reason, false, {}});
@@ -770,6 +780,65 @@ void ReplicaImpl::propose(Command command) {
   proposer_.propose(command);
 }
 
+// README, "Leader transfer". The transfer is decided in the log so that its target campaigns
+// only once it has learned every slot up to it, and a site that removes itself as leader hands
+// over through the same path. Neither touches safety: any site may campaign at any time.
+void ReplicaImpl::on_member_applied(const LogEntry& entry) {
+  auto parsed = member_change_of(entry.command);
+  const MemberChange* change = std::get_if<MemberChange>(&parsed);
+  if (change == nullptr) return;
+  if (change->action == MemberAction::transfer) {
+    // A transfer learned long after it was decided (a site catching up) is history.
+    const bool recent = entry.slot + limits::member_change_delay >= known_decided_end_;
+    if (current().find(change->name) == self_ && recent && !proposer_.is_leader() && !recovery_ &&
+        votes())
+      campaign(true);
+    return;
+  }
+  if (change->action == MemberAction::remove && proposer_.is_leader() &&
+      !current().is_member(self_)) {
+    if (std::optional<SiteId> next = handover_target())
+      propose_own(MemberChange{MemberAction::transfer, current().name(*next), "", 0, false});
+  }
+}
+
+void ReplicaImpl::propose_own(const MemberChange& change) {
+  // Client 0 is no client: such commands are applied without the retry table (KvStore).
+  propose(member_command(change, RequestId{0, random_id()}));
+}
+
+std::optional<SiteId> ReplicaImpl::handover_target() const {
+  std::optional<SiteId> best;
+  for (SiteId s = 0; s < current().size(); ++s) {
+    if (s == self_ || !current().is_voter(s) ||
+        now_ - last_answer_[s] >= options_.election_timeout_ms)
+      continue;
+    if (!best || reported_decided_end_[s] > reported_decided_end_[*best]) best = s;
+  }
+  return best;
+}
+
+void ReplicaImpl::maybe_promote_joining() {
+  // One change at a time: wait until the latest one governs.
+  if (!proposer_.is_leader() || members_.latest_from() > learner_.decided_end()) return;
+  if (own_promotion_at_ && now_ - *own_promotion_at_ < options_.election_timeout_ms) return;
+  for (SiteId s = 0; s < current().size(); ++s) {
+    const SiteInfo& site = current().site(s);
+    if (site.role != Role::joining || !promotion_problem(site.name).empty()) continue;
+    own_promotion_at_ = now_;
+    propose_own(MemberChange{MemberAction::promote, site.name, "", 0, false});
+    return;
+  }
+}
+
+void ReplicaImpl::step_down_if_removed() {
+  if (!proposer_.is_leader() || current().is_voter(self_) ||
+      proposer_.next_slot() < members_.latest_from())
+    return;
+  proposer_.step_down();
+  leader_hint_.reset();
+}
+
 std::string ReplicaImpl::promotion_problem(const std::string& name) const {
   const std::optional<SiteId> site = current().find(name);
   if (!site || current().is_voter(*site)) return "";  // refused when applied, with its reason
@@ -948,6 +1017,8 @@ ReplicaStatus ReplicaImpl::status() const {
   ReplicaStatus s;
   s.self = self_;
   s.leader = leader();
+  // A leader added by a change this site has not learned yet has no name here yet.
+  if (s.leader && *s.leader >= current().size()) s.leader.reset();
   s.is_leader = proposer_.is_leader();
   s.ballot = std::max(acceptor_.promised(), proposer_.ballot());
   s.decided_end = learner_.decided_end();

@@ -11,6 +11,7 @@
 #include "core/learner.hpp"
 #include "core/membership.hpp"
 #include "core/proposer.hpp"
+#include "paxoskv/member_change.hpp"
 #include "paxoskv/replica.hpp"
 
 namespace paxoskv {
@@ -95,6 +96,21 @@ class ReplicaImpl {
   void step_down_if_outranked(Ballot seen);
   void became_leader();
   void maybe_campaign();
+  // Phase 1 now; `transfer` when a decided transfer named this site (Prepare::transfer).
+  void campaign(bool transfer);
+  // What a site does about a change it has just applied live (not while restoring): the target
+  // of a transfer campaigns, a leader that removed itself hands leadership over.
+  void on_member_applied(const LogEntry& entry);
+  // Leader only: a change of this leader's own, with no client behind it.
+  void propose_own(const MemberChange& change);
+  // Leader only: promotes a joining site once it has caught up (`member add … voter`).
+  void maybe_promote_joining();
+  // The voter of the latest configuration best placed to lead next: answering this leader, and
+  // the furthest along.
+  std::optional<SiteId> handover_target() const;
+  // A leader that has proposed every slot before its removal governs steps down (it handed
+  // over when the removal was decided; it may not propose in a configuration without it).
+  void step_down_if_removed();
   void check_quorum();
   bool quorum_heard() const;
   void answered(SiteId from, Ballot ballot);
@@ -136,8 +152,8 @@ class ReplicaImpl {
   bool votes() const;
   // The configuration in which this site looks for leaders, quorums and peers.
   const Cluster& current() const { return members_.latest(); }
-  // Sizes the per-site tables for sites added since.
-  void track_sites();
+  // Sizes the per-site tables for sites added since (and for ids up to `at_least` - 1).
+  void track_sites(std::size_t at_least = 0);
 
   Membership members_;
   SiteId self_;
@@ -174,6 +190,9 @@ class ReplicaImpl {
   std::map<std::uint64_t, std::pair<SiteId, TimeMs>> relayed_reads_;
   std::map<RequestId, TimeMs> relayed_writes_;
   TimeMs election_timeout_ = 0;
+  // When this leader last proposed a promotion of its own: one at a time, retried after an
+  // election timeout if it came to nothing.
+  std::optional<TimeMs> own_promotion_at_;
   // The candidate whose prepare last restarted the election timer, until a leader is heard.
   std::optional<SiteId> timer_restarted_for_;
   std::uint64_t highest_round_ = 0;

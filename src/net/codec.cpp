@@ -72,6 +72,7 @@ json::array accepted_to_json(const std::vector<AcceptedEntry>& entries) {
 void put_fields(json::object& o, const Prepare& m) {
   o["ballot"] = json_form::ballot_to_json(m.ballot);
   o["from_slot"] = m.from;
+  if (m.transfer) o["transfer"] = true;
 }
 void put_fields(json::object& o, const Promise& m) {
   o["ballot"] = json_form::ballot_to_json(m.ballot);
@@ -227,6 +228,16 @@ class FieldReader {
     out = std::move(*bytes);
   }
 
+  // An optional flag: false when absent (older senders never write it).
+  void optional_boolean(std::string_view field, bool& out) {
+    if (failed()) return;
+    if (!o_.contains(field)) {
+      out = false;
+      return;
+    }
+    boolean(field, out);
+  }
+
   // An optional object field: nothing when absent, else a reader of its fields.
   const json::object* optional_object(std::string_view field) {
     if (failed()) return nullptr;
@@ -280,6 +291,7 @@ class FieldReader {
 void read_fields(FieldReader& r, Prepare& m) {
   r.ballot("ballot", m.ballot);
   r.number("from_slot", m.from);
+  r.optional_boolean("transfer", m.transfer);
 }
 void read_fields(FieldReader& r, Promise& m) {
   r.ballot("ballot", m.ballot);
@@ -441,7 +453,7 @@ std::string n(std::uint64_t number) {
 }
 
 std::string fields_text(const Prepare& m) {
-  return "ballot=" + b(m.ballot) + ", from=" + n(m.from);
+  return "ballot=" + b(m.ballot) + ", from=" + n(m.from) + (m.transfer ? ", transfer" : "");
 }
 std::string fields_text(const Promise& m) {
   return "ballot=" + b(m.ballot) + ", decided_end=" + n(m.decided_end) +

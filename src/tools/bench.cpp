@@ -6,7 +6,8 @@
 // N clients in one process and one thread (Asio), each with one request outstanding: a put
 // with probability R, else a linearizable get, of a random key among K keys of 16 bytes.
 // Requests that finish during the warm-up are not counted. Prints ops/s and the latency
-// percentiles, then the same as one JSON line.
+// percentiles and the longest stretch of 100 ms ticks with no completed write, then the same
+// as one JSON line.
 
 #include <algorithm>
 #include <boost/asio.hpp>
@@ -29,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kExitUsage = 2;
 constexpr std::size_t kKeyBytes = 16;
+constexpr std::chrono::milliseconds kTick{100};
 
 const char* const kUsage =
     "usage: paxoskv-bench --hosts FILE --clients N --duration S --value-size B --write-ratio R\n"
@@ -104,6 +106,9 @@ struct Run {
   Clock::time_point measure_from;
   Clock::time_point measure_until;
   std::vector<std::int64_t> latencies_us;
+  // Writes completed in each 100 ms of the measured window: the longest run of empty ones is
+  // how long the cluster took no write (an election, a membership change, a hand-over).
+  std::vector<std::uint32_t> writes_per_tick;
   std::uint64_t errors = 0;
   std::string value;
   std::mt19937_64 rng{std::random_device{}()};
@@ -128,7 +133,7 @@ void issue(Run& run, client::Session& session) {
   net::ClientOp op = write ? net::ClientOp::put : net::ClientOp::get;
   session.request(
       op, random_key(run), write ? run.value : "",
-      [&run, &session, start](const client::Result& result) {
+      [&run, &session, start, write](const client::Result& result) {
         Clock::time_point end = Clock::now();
         if (start >= run.measure_from && end <= run.measure_until) {
           if (result.ok)
@@ -136,6 +141,10 @@ void issue(Run& run, client::Session& session) {
                 std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
           else
             ++run.errors;
+        }
+        if (write && result.ok && end >= run.measure_from && end < run.measure_until) {
+          const auto tick = static_cast<std::size_t>((end - run.measure_from) / kTick);
+          if (tick < run.writes_per_tick.size()) ++run.writes_per_tick[tick];
         }
         issue(run, session);
       });
@@ -147,6 +156,17 @@ double percentile_ms(const std::vector<std::int64_t>& sorted, double p) {
   return static_cast<double>(sorted[std::min(index, sorted.size() - 1)]) / 1000.0;
 }
 
+// The longest stretch of 100 ms ticks in which no write completed (0 when every tick had one).
+std::int64_t max_write_gap_ms(const std::vector<std::uint32_t>& writes_per_tick) {
+  std::int64_t longest = 0;
+  std::int64_t run = 0;
+  for (std::uint32_t n : writes_per_tick) {
+    run = n == 0 ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest * kTick.count();
+}
+
 void report(Run& run) {
   std::sort(run.latencies_us.begin(), run.latencies_us.end());
   const Options& o = run.options;
@@ -154,18 +174,21 @@ void report(Run& run) {
   double p50 = percentile_ms(run.latencies_us, 0.50);
   double p99 = percentile_ms(run.latencies_us, 0.99);
   double p999 = percentile_ms(run.latencies_us, 0.999);
+  const std::int64_t gap_ms = o.write_ratio > 0 ? max_write_gap_ms(run.writes_per_tick) : 0;
   std::printf("%s: %zu clients, %.1f s, %zu-byte values, write ratio %.2f, %zu keys\n",
               o.label.c_str(), o.clients, o.duration_s, o.value_size, o.write_ratio, o.keys);
-  std::printf("ops/s %.0f  p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  ops %zu  errors %llu\n",
-              ops_per_s, p50, p99, p999, run.latencies_us.size(),
-              static_cast<unsigned long long>(run.errors));
+  std::printf(
+      "ops/s %.0f  p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  ops %zu  errors %llu  longest write "
+      "gap %lld ms\n",
+      ops_per_s, p50, p99, p999, run.latencies_us.size(),
+      static_cast<unsigned long long>(run.errors), static_cast<long long>(gap_ms));
   std::printf(
       "{\"system\":\"%s\",\"clients\":%zu,\"duration_s\":%.3f,\"value_size\":%zu,"
       "\"write_ratio\":%.3f,\"keys\":%zu,\"ops\":%zu,\"errors\":%llu,\"ops_per_s\":%.1f,"
-      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_write_gap_ms\":%lld}\n",
       o.label.c_str(), o.clients, o.duration_s, o.value_size, o.write_ratio, o.keys,
       run.latencies_us.size(), static_cast<unsigned long long>(run.errors), ops_per_s, p50, p99,
-      p999);
+      p999, static_cast<long long>(gap_ms));
 }
 
 }  // namespace
@@ -205,6 +228,8 @@ int main(int argc, char** argv) {
   run.measure_from = start + std::chrono::microseconds(static_cast<std::int64_t>(o.warmup_s * 1e6));
   run.measure_until =
       run.measure_from + std::chrono::microseconds(static_cast<std::int64_t>(o.duration_s * 1e6));
+  run.writes_per_tick.resize(
+      static_cast<std::size_t>((run.measure_until - run.measure_from) / kTick));
   for (auto& session : sessions) issue(run, *session);
   io.run();
   report(run);

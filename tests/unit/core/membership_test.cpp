@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <set>
 #include <variant>
 
 #include "core/membership.hpp"
@@ -293,6 +294,131 @@ BOOST_AUTO_TEST_CASE(a_change_takes_effect_in_an_idle_cluster) {
     BOOST_TEST(r.status().decided_end >= change->slot + limits::member_change_delay);
   }
   BOOST_TEST(!net.replicas[delta].recovering());
+}
+
+BOOST_AUTO_TEST_CASE(a_transfer_hands_leadership_to_its_target_at_once) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId old_leader = *net.leader();
+  const SiteId target = (old_leader + 1) % 3;
+  const std::string name = net.replicas[0].members().name(target);
+  const TimeMs asked = net.now;
+  BOOST_TEST(run_to_completion(net, change(MemberAction::transfer, name)).ok);
+  for (int i = 0; i < 100 && net.leader() != target; ++i) net.run_for(10);
+  BOOST_TEST((net.leader() == std::optional<SiteId>(target)));
+  // Well within an election timeout: the target does not wait for its timer, and the voters
+  // answer its prepare although they heard the old leader just now.
+  BOOST_TEST(net.now - asked < ReplicaOptions{}.election_timeout_ms);
+  BOOST_TEST(!net.replicas[old_leader].status().is_leader);
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+}
+
+BOOST_AUTO_TEST_CASE(a_transfer_to_a_learner_or_a_stranger_is_refused) {
+  test::TestNetwork net(2, 1);
+  net.run_for(1500);
+  const Completion learner = run_to_completion(net, change(MemberAction::transfer, "gamma"));
+  BOOST_TEST(!learner.ok);
+  BOOST_TEST(learner.reason == "gamma is not a voter");
+  const Completion stranger =
+      run_to_completion(net, change(MemberAction::transfer, "omega", "", 0, 2));
+  BOOST_TEST(stranger.reason == "no member omega");
+}
+
+BOOST_AUTO_TEST_CASE(a_leader_that_removes_itself_hands_leadership_over_first) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  const SiteId old_leader = *net.leader();
+  const std::string name = net.replicas[0].members().name(old_leader);
+  BOOST_TEST(run_to_completion(net, change(MemberAction::remove, name)).ok);
+  // The hand-over is proposed when the removal is decided, long before the removal governs.
+  for (int i = 0; i < 100 && net.leader() == old_leader; ++i) net.run_for(10);
+  const std::optional<SiteId> next = net.leader();
+  BOOST_REQUIRE(next);
+  BOOST_TEST(*next != old_leader);
+  const auto& log = net.replicas[*next].log();
+  BOOST_TEST(std::any_of(log.begin(), log.end(), [](const LogEntry& e) {
+    return e.command.op == Op::member && e.command.value == "transfer";
+  }));
+  // Once the removal governs, the removed site takes no part: writes complete without it.
+  pad(net);
+  auto drop_removed = [&](const Envelope& e) {
+    return e.to == old_leader || e.message.from == old_leader;
+  };
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1), drop_removed).ok);
+  BOOST_TEST(!net.replicas[old_leader].status().is_leader);
+}
+
+BOOST_AUTO_TEST_CASE(a_site_added_as_a_voter_is_promoted_once_it_has_caught_up) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+  const SiteId delta = net.add_site();
+  // Cut off at first: it cannot catch up, so it stays a learner.
+  auto cut_delta = [&](const Envelope& e) { return e.to == delta || e.message.from == delta; };
+  BOOST_TEST(run_to_completion(net,
+                               member_command({MemberAction::add, "delta", "127.0.0.1", 5004, true},
+                                              RequestId{77, 1}),
+                               cut_delta)
+                 .ok);
+  pad(net, cut_delta);
+  net.run_for(2000, cut_delta);
+  for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 3u);
+  BOOST_TEST((net.replicas[0].members().site(delta).role == Role::joining));
+  // Connected, it catches up and the leader promotes it by itself.
+  for (int i = 0; i < 300 && net.replicas[0].members().voter_count() < 4; ++i) net.run_for(10);
+  pad(net);
+  for (const Replica& r : net.replicas) BOOST_TEST(r.members().voter_count() == 4u);
+  BOOST_TEST(net.replicas[delta].kv().at("k") == "v");
+  BOOST_TEST(!net.replicas[delta].recovering());
+}
+
+// Every original site replaced, then one more site added: it starts with the hosts file's
+// configuration (sites none of which answer any more) and learns everything from sites that
+// only a later configuration names.
+BOOST_AUTO_TEST_CASE(a_site_joins_after_every_original_site_is_gone) {
+  test::TestNetwork net(3);
+  net.run_for(1500);
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+  std::set<SiteId> gone;
+  auto drop_gone = [&](const Envelope& e) {
+    return gone.contains(e.to) || gone.contains(e.message.from);
+  };
+  std::uint64_t seq = 10;
+  // Runs a change to completion, padding the log until the previous one governs.
+  auto apply_change = [&](const Command& c) {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const Completion done = run_to_completion(net, c, drop_gone);
+      if (done.ok) return;
+      BOOST_TEST_REQUIRE(done.reason == "another membership change is in progress");
+      pad(net, drop_gone);
+    }
+    BOOST_FAIL("the change never went through");
+  };
+  const char* names[] = {"delta", "epsilon", "zeta"};
+  for (int i = 0; i < 3; ++i) {
+    const SiteId added = net.add_site();
+    apply_change(member_command(
+        {MemberAction::add, names[i], "127.0.0.1", static_cast<std::uint16_t>(6000 + i), false},
+        RequestId{77, ++seq}));
+    pad(net, drop_gone);
+    apply_change(change(MemberAction::promote, names[i], "", 0, ++seq));
+    pad(net, drop_gone);
+    // The original it replaces is removed, then stopped for good.
+    const std::string original = net.replicas[added].members().name(static_cast<SiteId>(i));
+    apply_change(change(MemberAction::remove, original, "", 0, ++seq));
+    pad(net, drop_gone);
+    gone.insert(static_cast<SiteId>(i));
+    net.run_for(1000, drop_gone);
+  }
+  const SiteId eta = net.add_site();
+  apply_change(
+      member_command({MemberAction::add, "eta", "127.0.0.1", 6100, false}, RequestId{77, ++seq}));
+  pad(net, drop_gone);
+  for (int i = 0; i < 200 && net.replicas[eta].members().size() < 7; ++i)
+    net.run_for(10, drop_gone);
+  BOOST_TEST(net.replicas[eta].members().size() == 7u);
+  BOOST_TEST(net.replicas[eta].kv().at("k") == "v");
+  BOOST_TEST(!net.replicas[eta].recovering());
 }
 
 BOOST_AUTO_TEST_CASE(a_removed_voter_is_no_longer_needed_for_a_quorum) {

@@ -89,3 +89,26 @@ BOOST_AUTO_TEST_CASE(describe_gives_one_short_trace_line) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(codec_transfer)
+
+// A transfer's prepare carries `"transfer":true`; every other prepare leaves it out, so sites
+// of an older version read both.
+BOOST_AUTO_TEST_CASE(a_transfer_prepare_carries_its_flag_and_others_leave_it_out) {
+  const Cluster cluster = test::three_sites();
+  const std::string wire = net::encode(Message{1, Prepare{{8, 1}, 4, true}}, cluster);
+  BOOST_TEST(wire ==
+             R"({"type":"prepare","from":"beta","ballot":[8,1],"from_slot":4,"transfer":true})");
+  auto back = test::safe_decode(wire, cluster);
+  BOOST_REQUIRE(!test::is_error(back));
+  BOOST_TEST(std::get<Prepare>(std::get<Message>(back).body).transfer);
+  auto plain = test::safe_decode(net::encode(Message{1, Prepare{{8, 1}, 4}}, cluster), cluster);
+  BOOST_REQUIRE(!test::is_error(plain));
+  BOOST_TEST(!std::get<Prepare>(std::get<Message>(plain).body).transfer);
+  auto bad = test::safe_decode(
+      R"({"type":"prepare","from":"beta","ballot":[8,1],"from_slot":4,"transfer":1})", cluster);
+  BOOST_REQUIRE(test::is_error(bad));
+  BOOST_TEST(test::error_of(bad) == "prepare: field 'transfer' is not true or false");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
