@@ -136,7 +136,7 @@ Simulator::Simulator(const SimConfig& config)
       network_(config.sites(), config_, random_, trace_),
       faults_(config_, random_, trace_),
       sites_(config.sites()),
-      fault_liveness_(cluster_, config.fault_liveness_bound_ms()) {
+      fault_liveness_(config.fault_liveness_bound_ms()) {
   assert(config_.validate().empty());
   for (Site& site : sites_) site.disk = std::make_unique<SimFileSystem>(random_);
   for (std::uint64_t c = 1; c <= config_.clients; ++c) clients_.emplace_back(c, config_, trace_);
@@ -238,8 +238,8 @@ void Simulator::topology_changed() {
   // serve until it has heard from enough of the others (README, "A voter that lost its files").
   std::vector<bool> up;
   for (const Site& site : sites_) up.push_back(site.up() && !site.recovering);
-  fault_liveness_.changed(now_, up,
-                          [this](SiteId from, SiteId to) { return network_.is_cut(from, to); });
+  fault_liveness_.changed(
+      now_, up, [this](SiteId from, SiteId to) { return network_.is_cut(from, to); }, {&cluster_});
 }
 
 void Simulator::clients_act() {
