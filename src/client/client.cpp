@@ -55,7 +55,8 @@ void Session::request(net::ClientOp op, std::string key, std::string value, Done
   assert(!busy() && done);
   done_ = std::move(done);
   attempt_ = 0;
-  is_read_ = op == net::ClientOp::get;
+  // Neither changes anything, so a timeout leaves no outcome unknown.
+  is_read_ = op == net::ClientOp::get || op == net::ClientOp::members;
   datagram_ =
       net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key), std::move(value)});
   if (options_.auth) options_.auth->seal(datagram_);

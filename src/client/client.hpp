@@ -73,7 +73,7 @@ class Session {
   std::uint64_t seq_ = 0;
   SiteId target_ = 0;
   int attempt_ = 0;
-  bool is_read_ = false;  // the outstanding request is a get
+  bool is_read_ = false;  // the outstanding request is a get or a members
   std::uint64_t timer_generation_ = 0;
   std::string datagram_;
   Done done_;

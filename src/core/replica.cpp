@@ -348,7 +348,8 @@ void ReplicaImpl::on(SiteId from, const RecoveryQuery& m) {
 
 void ReplicaImpl::on(SiteId from, const RecoveryReply& m) {
   note_ballot(m.promised);
-  if (!recovery_ || m.query_id != recovery_->query_id || from == self_ || !current().is_voter(from))
+  if (!recovery_ || m.query_id != recovery_->query_id || from == self_ ||
+      !(current().is_voter(from) || recovery_->needed.contains(from)))
     return;
   auto [it, first] = recovery_->replies.emplace(from, m);
   if (first) return;
@@ -370,6 +371,8 @@ void ReplicaImpl::query_for_recovery() {
   for (SiteId s = 0; s < current().size(); ++s)
     if (s != self_ && current().is_voter(s) && !r.replies.contains(s))
       out_.send(s, RecoveryQuery{r.query_id});
+  for (SiteId s : r.needed)
+    if (!current().is_voter(s) && !r.replies.contains(s)) out_.send(s, RecoveryQuery{r.query_id});
 }
 
 // Asks the leader it follows, once that leads at a ballot >= P, for its next unassigned slot:
@@ -400,7 +403,13 @@ void ReplicaImpl::advance_recovery() {
   const std::size_t others = current().voter_count() - (current().is_voter(self_) ? 1 : 0);
   if (all_fresh && r.replies.size() == others) return finish_recovery(highest);
   if (!r.floor) {
-    if (!answered_by_quorum(current())) return;
+    // Every other voter, not a quorum: the site that ran a ballot this site's lost self voted
+    // in promised it before any prepare or accept of it left, but the voter a quorum of that
+    // ballot shares with a quorum of answers may have promised it only after answering. Only
+    // the answer of the site that ran it is sure to cover it.
+    if (!answered_by_quorum(current()) || !answered_by_every_voter(current())) return;
+    for (SiteId s : r.needed)
+      if (!r.replies.contains(s)) return;
     r.floor = highest;
   }
   if (!r.target) {
@@ -410,12 +419,14 @@ void ReplicaImpl::advance_recovery() {
   }
   assert(r.leader_ballot >= *r.floor);
   if (learner_.decided_end() < *r.target) return;
-  // The floor came from a quorum of the configuration this site knew then; the slots from N on
-  // may be governed by a later one, learned while catching up. Each of those needs a quorum
-  // among the answers, or the floor is taken again with the answers of its voters too.
+  // The floor came from the configuration this site knew then; the slots from N on may be
+  // governed by a later one, learned while catching up. Each of those needs the answers of all
+  // its other voters, or the floor is taken again once they are in.
   for (const Cluster* config :
        members_.spanning(*r.target, *r.target + limits::member_change_delay - 1)) {
-    if (answered_by_quorum(*config)) continue;
+    if (answered_by_quorum(*config) && answered_by_every_voter(*config)) continue;
+    for (SiteId s = 0; s < config->size(); ++s)
+      if (s != self_ && config->is_voter(s)) r.needed.insert(s);
     r.floor.reset();
     r.target.reset();
     r.asked.clear();
@@ -428,6 +439,12 @@ void ReplicaImpl::advance_recovery() {
 bool ReplicaImpl::answered_by_quorum(const Cluster& config) const {
   return config.is_quorum(
       [&](SiteId site) { return site != self_ && recovery_->replies.contains(site); });
+}
+
+bool ReplicaImpl::answered_by_every_voter(const Cluster& config) const {
+  for (SiteId s = 0; s < config.size(); ++s)
+    if (s != self_ && config.is_voter(s) && !recovery_->replies.contains(s)) return false;
+  return true;
 }
 
 void ReplicaImpl::finish_recovery(Ballot floor) {

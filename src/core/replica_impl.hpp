@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,8 @@ class ReplicaImpl {
   void advance_recovery();
   // Whether the recovery answers hold a quorum of this configuration (this site not counted).
   bool answered_by_quorum(const Cluster& config) const;
+  // Whether every other voter of this configuration has answered the recovery query.
+  bool answered_by_every_voter(const Cluster& config) const;
   void finish_recovery(Ballot floor);
 
   // Whether this site takes part as a voter now: in the configuration of its next undecided
@@ -227,13 +230,16 @@ class ReplicaImpl {
   std::uint64_t snapshots_installed_ = 0;
 
   // A voter started by restore_amnesiac, until it may vote again (README, "A voter that lost
-  // its files"): the answers of the other voters, then the promise floor P from a quorum of
-  // them, then the next unassigned slot N of a leader at a ballot Q >= P, then the log up to N.
+  // its files"): the answers of the other voters, then the promise floor P from all of them,
+  // then the next unassigned slot N of a leader at a ballot Q >= P, then the log up to N.
   struct Recovery {
     std::uint64_t query_id = 0;
     TimeMs queried_at = 0;
     std::map<SiteId, RecoveryReply> replies;  // other voters only
-    std::optional<Ballot> floor;              // P
+    // The other voters of a configuration from N on that lacked answers: the floor waits for
+    // all of them, and asks and counts those the latest configuration no longer names too.
+    std::set<SiteId> needed;
+    std::optional<Ballot> floor;  // P
     std::uint64_t read_id = 0;
     std::map<SiteId, Ballot> asked;  // leaders asked for N, at the ballot they led with then
     TimeMs asked_at = 0;

@@ -6,6 +6,7 @@
 
 #include "core/json_form.hpp"
 #include "core/json_text.hpp"
+#include "core/members_json.hpp"
 #include "paxoskv/limits.hpp"
 
 namespace paxoskv {
@@ -44,19 +45,9 @@ std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
     out += ",\"members\":[";
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out += ',';
-      out += "{\"from\":" + std::to_string(members[i].from) + ",\"sites\":[";
-      const auto& sites = members[i].cluster.sites();
-      for (std::size_t j = 0; j < sites.size(); ++j) {
-        if (j > 0) out += ',';
-        out += "{\"name\":";
-        json_text::append_string(out, sites[j].name);
-        out += ",\"host\":";
-        json_text::append_string(out, sites[j].host);
-        out += ",\"port\":" + std::to_string(sites[j].port) + ",\"role\":\"";
-        out += role_name(sites[j].role);
-        out += "\"}";
-      }
-      out += "]}";
+      out += "{\"from\":" + std::to_string(members[i].from) + ",\"sites\":";
+      append_sites_json(out, members[i].cluster);
+      out += '}';
     }
     out += ']';
   }
@@ -122,25 +113,6 @@ std::string read_clients(const json::object& o, Snapshot& out) {
   return "";
 }
 
-std::string read_site(const json::value& v, SiteInfo& site) {
-  const json::object* o = v.if_object();
-  if (o == nullptr) return "a site is not an object";
-  if (auto e = json_form::read_string(*o, "name", site.name); !e.empty()) return e;
-  if (auto e = json_form::read_string(*o, "host", site.host); !e.empty()) return e;
-  std::uint64_t port = 0;
-  if (auto e = json_form::read_u64(*o, "port", port); !e.empty()) return e;
-  if (port == 0 || port > 65535) return "site " + site.name + " has a bad port";
-  site.port = static_cast<std::uint16_t>(port);
-  std::string role;
-  if (auto e = json_form::read_string(*o, "role", role); !e.empty()) return e;
-  for (Role r : {Role::voter, Role::learner, Role::removed, Role::joining})
-    if (role_name(r) == role) {
-      site.role = r;
-      return "";
-    }
-  return "site " + site.name + " has an unknown role '" + role + "'";
-}
-
 // "members" is absent from snapshots of clusters that never changed their membership.
 std::string read_members(const json::object& o, Snapshot& out) {
   const json::value* v = o.if_contains("members");
@@ -155,16 +127,8 @@ std::string read_members(const json::object& o, Snapshot& out) {
     if (!out.members.empty() && out.members.back().from >= e.from)
       return "field 'members' is not in ascending order of 'from'";
     const json::value* sites = epoch->if_contains("sites");
-    if (sites == nullptr || !sites->is_array() || sites->get_array().empty())
-      return "members: field 'sites' is missing, empty or not an array";
-    std::vector<SiteInfo> list;
-    for (const json::value& site : sites->get_array()) {
-      SiteInfo info;
-      if (auto error = read_site(site, info); !error.empty()) return "members: " + error;
-      list.push_back(std::move(info));
-    }
-    e.cluster = Cluster(std::move(list));
-    if (e.cluster.voter_count() == 0) return "members: a configuration without voters";
+    if (sites == nullptr) return "members: field 'sites' is missing";
+    if (auto error = read_sites_json(*sites, e.cluster); !error.empty()) return "members: " + error;
     out.members.push_back(std::move(e));
   }
   if (!out.members.empty() && out.members.front().from > out.base)

@@ -2,12 +2,14 @@
 
 #include <boost/json.hpp>
 #include <cassert>
+#include <sstream>
 
 #include "core/json_form.hpp"
 #include "core/json_text.hpp"
 #include "net/canonical_reader.hpp"
 #include "net/parse_scratch.hpp"
 #include "paxoskv/limits.hpp"
+#include "paxoskv/member_change.hpp"
 
 namespace paxoskv::net {
 
@@ -44,6 +46,25 @@ std::string read_id(const json::object& o, std::string_view field, std::uint64_t
   return "";
 }
 
+// What is wrong with the key and value of a request for its op; "" when nothing.
+std::string request_problem(const ClientRequest& r) {
+  if (r.op == ClientOp::members)
+    return r.key.empty() && r.value.empty() ? "" : "a members request takes no key or value";
+  if (r.op == ClientOp::member) {
+    std::string action;
+    std::istringstream(r.value) >> action;
+    // A refusal is only ever proposed by a leader (member_change.hpp), never asked for.
+    if (action == "refuse") return "bad member change: unknown membership change 'refuse'";
+    auto change = member_change_of(r.command());
+    if (const std::string* e = std::get_if<std::string>(&change)) return "bad member change: " + *e;
+    return "";
+  }
+  if (r.key.empty() || r.key.size() > limits::max_key_bytes)
+    return "key is empty or longer than " + std::to_string(limits::max_key_bytes) + " bytes";
+  if (r.value.size() > limits::max_value_bytes) return value_too_large_reason();
+  return "";
+}
+
 // The fast paths: the canonical text encode() writes, read without a JSON tree (see
 // canonical_reader.hpp); nullopt sends the datagram to the general path, which also gives the
 // reason when it is refused. Every client operation crosses one of each.
@@ -60,12 +81,11 @@ std::optional<ClientRequest> decode_canonical_request(std::string_view datagram)
         r.literal("}") && r.at_end()))
     return std::nullopt;
   std::optional<ClientOp> parsed = client_op_from_name(op);
-  if (q.client == 0 || q.seq == 0 || !parsed || key.empty() || key.size() > limits::max_key_bytes ||
-      value.size() > limits::max_value_bytes)
-    return std::nullopt;
+  if (q.client == 0 || q.seq == 0 || !parsed) return std::nullopt;
   q.op = *parsed;
   q.key = key;
   q.value = value;
+  if (!request_problem(q).empty()) return std::nullopt;
   return q;
 }
 
@@ -108,22 +128,28 @@ std::string_view client_op_name(ClientOp op) {
       return "delete";
     case ClientOp::tag:
       return "tag";
+    case ClientOp::member:
+      return "member";
+    case ClientOp::members:
+      return "members";
   }
   return "?";
 }
 
 std::optional<ClientOp> client_op_from_name(std::string_view name) {
-  for (ClientOp op : {ClientOp::put, ClientOp::append, ClientOp::get, ClientOp::del, ClientOp::tag})
+  for (ClientOp op : {ClientOp::put, ClientOp::append, ClientOp::get, ClientOp::del, ClientOp::tag,
+                      ClientOp::member, ClientOp::members})
     if (client_op_name(op) == name) return op;
   return std::nullopt;
 }
 
 Command ClientRequest::command() const {
-  assert(!is_read());
+  assert(!is_read() && op != ClientOp::members);
   Op core_op = op == ClientOp::put      ? Op::put
                : op == ClientOp::append ? Op::append
                : op == ClientOp::del    ? Op::del
-                                        : Op::tag;
+               : op == ClientOp::tag    ? Op::tag
+                                        : Op::member;
   return Command{core_op, key, value, id()};
 }
 
@@ -220,13 +246,11 @@ std::variant<ClientRequest, DecodeError> detail::decode_generic_request(std::str
   auto client_op = client_op_from_name(op);
   if (!client_op) return DecodeError{"unknown op"};
   r.op = *client_op;
-  if (auto e = json_form::read_string(o, "key", r.key); !e.empty()) return DecodeError{e};
+  if (r.op != ClientOp::members || o.contains("key"))
+    if (auto e = json_form::read_string(o, "key", r.key); !e.empty()) return DecodeError{e};
   if (o.contains("value"))
     if (auto e = json_form::read_string(o, "value", r.value); !e.empty()) return DecodeError{e};
-  if (r.key.empty() || r.key.size() > limits::max_key_bytes)
-    return DecodeError{"key is empty or longer than " + std::to_string(limits::max_key_bytes) +
-                       " bytes"};
-  if (r.value.size() > limits::max_value_bytes) return DecodeError{value_too_large_reason()};
+  if (std::string problem = request_problem(r); !problem.empty()) return DecodeError{problem};
   return r;
 }
 

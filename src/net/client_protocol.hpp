@@ -19,7 +19,15 @@ namespace paxoskv::net {
 //    "leader":"alpha"}
 // `value` of a request is "" for get and delete; `leader` of a reply (optional) names the
 // site the replying site believes leads, so a client can go there next time.
-enum class ClientOp : std::uint8_t { put, append, get, del, tag };
+//
+// Membership, as the shell does it (README, "Membership"):
+//  - `member`: a change decided in the log like a write. `key` is the site's name and `value`
+//    the change as the log holds it: "add HOST PORT", "add HOST PORT voter", "remove",
+//    "promote" or "transfer" (member_change.hpp).
+//  - `members`: read-only, answered at once by the site asked, from what it knows (no log, no
+//    leader: a site that joins asks it before it can take part). `key` and `value` are "";
+//    the reply's `value` is that site's KnownMembers (core/members_json.hpp).
+enum class ClientOp : std::uint8_t { put, append, get, del, tag, member, members };
 
 std::string_view client_op_name(ClientOp op);
 std::optional<ClientOp> client_op_from_name(std::string_view name);
@@ -33,7 +41,7 @@ struct ClientRequest {
 
   RequestId id() const { return RequestId{client, seq}; }
   bool is_read() const { return op == ClientOp::get; }
-  // The replicated command of a write (not for get).
+  // The replicated command of a write or a membership change (not for get or members).
   Command command() const;
 };
 
@@ -60,7 +68,8 @@ std::string encode_generic(const ClientReply& reply);
 bool looks_like_client_request(std::string_view datagram);
 
 // Never throw: anything malformed (bad JSON, wrong type, missing fields, ids of 0 or above
-// 2^53 - 1, a key or value over the limits, a get with a value) is a DecodeError.
+// 2^53 - 1, a key or value over the limits, a member change that member_change_of refuses, a
+// members request with a key or value) is a DecodeError.
 std::variant<ClientRequest, DecodeError> decode_client_request(std::string_view datagram);
 std::variant<ClientReply, DecodeError> decode_client_reply(std::string_view datagram);
 

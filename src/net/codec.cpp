@@ -393,7 +393,7 @@ std::variant<Message, DecodeError> decode_object(const json::object& o, const Cl
   if (auto e = json_form::read_string(o, "type", type); !e.empty()) return DecodeError{e};
   if (auto e = json_form::read_string(o, "from", from_name); !e.empty()) return DecodeError{e};
   std::optional<SiteId> from = cluster.find(from_name);
-  if (!from) return DecodeError{"unknown site '" + printable(from_name) + "'"};
+  if (!from) return DecodeError{"unknown site '" + printable(from_name) + "'", true};
 
   Message message;
   message.from = *from;

@@ -27,9 +27,12 @@ std::string encode_generic(const Message& message, const Cluster& cluster);
 // Why a datagram was refused, for the counters and the debug log.
 struct DecodeError {
   std::string what;
+  // A `from` that names no member: a site that never was one, or one removed since, which may
+  // well still be running. Counted with the datagrams from a wrong endpoint, not as damage.
+  bool unknown_sender = false;
 };
 
-// Never throws: anything that is not a well-formed message of a known type from a site of
+// Never throws: anything that is not a well-formed message of a known type from a member of
 // the cluster (unknown `from`, bad field types, ballots naming unknown sites, oversize) is a
 // DecodeError.
 std::variant<Message, DecodeError> decode(std::string_view datagram, const Cluster& cluster);

@@ -87,6 +87,7 @@ UdpTransport::UdpTransport(asio::io_context& io, const Cluster& cluster, SiteId 
 }
 
 void UdpTransport::set_members(const Cluster& members) {
+  if (members.size() < cluster_.size()) return;
   udp::resolver resolver(socket_.get_executor());
   for (SiteId id = static_cast<SiteId>(endpoints_.size()); id < members.size(); ++id) {
     try {
@@ -171,8 +172,9 @@ void UdpTransport::handle_datagram(std::size_t bytes) {
   if (handle_client_datagram(datagram)) return;
   auto decoded = decode(datagram, cluster_);
   if (const DecodeError* error = std::get_if<DecodeError>(&decoded)) {
-    ++drops_.malformed;
-    PAXOSKV_LOG(debug) << "dropped malformed datagram from " << sender_ << ": " << error->what;
+    ++(error->unknown_sender ? drops_.unknown_sender : drops_.malformed);
+    PAXOSKV_LOG(debug) << "dropped " << (error->unknown_sender ? "" : "malformed ")
+                       << "datagram from " << sender_ << ": " << error->what;
     return;
   }
   const Message& message = std::get<Message>(decoded);

@@ -44,8 +44,12 @@ class UdpTransport {
 
   // The latest configuration (Replica::members): sites added since are resolved and reachable
   // from now on. Ids only grow and a site keeps its endpoint for good; a host that does not
-  // resolve is logged, and traffic to that site dropped.
+  // resolve is logged, and traffic to that site dropped. A configuration with fewer sites than
+  // the transport has is older than its own and ignored: a site that joined starts with the
+  // latest configuration it was told, while its log replays from the initial one.
   void set_members(const Cluster& members);
+  // The configuration the transport works with: it names every site a message may come from.
+  const Cluster& members() const { return cluster_; }
 
   // `faillink SITE` / `fixlink SITE`: drop all traffic to and from SITE.
   void set_link_failed(SiteId site, bool failed);

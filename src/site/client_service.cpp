@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/members_json.hpp"
 #include "log/log.hpp"
 
 namespace paxoskv::site {
@@ -29,15 +30,16 @@ double drop_probability_from_env() {
 
 }  // namespace
 
-ClientService::ClientService(Replica& replica, net::UdpTransport& transport, const Cluster& cluster)
+ClientService::ClientService(Replica& replica, net::UdpTransport& transport, const Cluster& initial)
     : replica_(replica),
       transport_(transport),
-      cluster_(cluster),
+      initial_(initial),
       drop_reply_probability_(drop_probability_from_env()),
       rng_(std::random_device{}()) {}
 
 void ClientService::on_request(const net::ClientRequest& request,
                                const boost::asio::ip::udp::endpoint& from, TimeMs now) {
+  if (request.op == net::ClientOp::members) return answer_members(request, from);
   auto [it, fresh] = pending_.try_emplace(request.id(), from);
   if (!fresh) {
     it->second = from;  // a retry while pending: answer wherever the client listens now
@@ -56,20 +58,32 @@ void ClientService::on_request(const net::ClientRequest& request,
 bool ClientService::complete(const Completion& completion) {
   auto it = pending_.find(completion.id);
   if (it == pending_.end()) return false;
-  net::ClientReply reply{completion.id.client, completion.id.seq, completion.ok,
-                         completion.value,     completion.reason, ""};
-  if (std::optional<SiteId> leader = replica_.status().leader)
-    reply.leader = cluster_.name(*leader);
   boost::asio::ip::udp::endpoint to = it->second;
   pending_.erase(it);
+  send(to, net::ClientReply{completion.id.client, completion.id.seq, completion.ok,
+                            completion.value, completion.reason, ""});
+  return true;
+}
+
+void ClientService::answer_members(const net::ClientRequest& request,
+                                   const boost::asio::ip::udp::endpoint& to) {
+  send(to,
+       net::ClientReply{request.client, request.seq, true,
+                        encode_known_members(KnownMembers{initial_, replica_.members()}), "", ""});
+}
+
+void ClientService::send(const boost::asio::ip::udp::endpoint& to, net::ClientReply reply) {
+  // The leader may have joined after this site started: the transport's configuration, which
+  // names every site this one has heard, names it.
+  if (std::optional<SiteId> leader = replica_.status().leader)
+    reply.leader = transport_.members().name(*leader);
   if (drop_reply_probability_ > 0 &&
       std::uniform_real_distribution<double>(0, 1)(rng_) < drop_reply_probability_) {
     PAXOSKV_LOG(info) << "fault injection: dropped client_reply " << reply.client << "/"
                       << reply.seq;
-    return true;
+    return;
   }
   transport_.send_to_client(to, net::encode(reply));
-  return true;
 }
 
 }  // namespace paxoskv::site

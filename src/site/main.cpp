@@ -12,6 +12,7 @@
 #include "net/hosts_file.hpp"
 #include "net/message_auth.hpp"
 #include "site/http_status.hpp"
+#include "site/join.hpp"
 #include "site/options.hpp"
 #include "site/shell.hpp"
 #include "site/site.hpp"
@@ -32,7 +33,8 @@ std::size_t count_file_lines(const std::string& path) {
   return last_line_number(contents.str());
 }
 
-// The cluster and this site's id, or the exit code after telling the user what is wrong.
+// The hosts file's cluster and this site's id, or the exit code after telling the user what
+// is wrong.
 std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& options) {
   auto loaded = load_hosts(options.hosts_path);
   if (auto* error = std::get_if<HostsError>(&loaded)) {
@@ -52,13 +54,33 @@ std::variant<std::pair<Cluster, SiteId>, int> load_cluster(const Options& option
   return std::pair{std::move(cluster), *self};
 }
 
-int serve(const Options& options, const Cluster& cluster, SiteId self,
+// The configurations this site starts with: its hosts file's, or with --join what it learned
+// from the cluster. Otherwise the exit code after telling the user what is wrong.
+std::variant<StartingMembers, int> starting_members(const Options& options,
+                                                    const std::optional<std::string>& secret) {
+  if (!options.join) {
+    auto cluster = load_cluster(options);
+    if (auto* code = std::get_if<int>(&cluster)) return *code;
+    auto& [loaded, self] = std::get<std::pair<Cluster, SiteId>>(cluster);
+    return StartingMembers{KnownMembers{loaded, loaded}, self};
+  }
+  try {
+    return join_cluster(options.site, *options.join, options.data_dir, secret);
+  } catch (const JoinError& error) {
+    std::cerr << error.what() << '\n';
+  } catch (const storage::StorageError& error) {
+    std::cerr << error.what() << '\n';
+  }
+  return kExitFailure;
+}
+
+int serve(const Options& options, const StartingMembers& start,
           const std::optional<std::string>& secret) {
   boost::asio::io_context io;
   ReplicaOptions replica_options;
   replica_options.snapshot_every = options.snapshot_every;
   replica_options.log_tail = options.log_tail;
-  Site site(io, cluster, self, options.data_dir, replica_options);
+  Site site(io, start.members, start.self, options.data_dir, replica_options);
   if (secret) site.transport().require_auth(*secret);
   if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
     site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});
@@ -84,8 +106,8 @@ int serve(const Options& options, const Cluster& cluster, SiteId self,
     shell.emplace(io, site, shut_down);
     shell->start();
   }
-  PAXOSKV_LOG(info) << "site " << cluster.name(self) << " serving on " << cluster.site(self).host
-                    << ":" << cluster.site(self).port;
+  const SiteInfo& self = start.members.latest.site(start.self);
+  PAXOSKV_LOG(info) << "site " << self.name << " serving on " << self.host << ":" << self.port;
   io.run();
   return 0;
 }
@@ -110,10 +132,6 @@ int main(int argc, char** argv) {
   const Options& options = std::get<Options>(parsed);
   log::to_stderr(options.log_level, options.site);
 
-  auto cluster = load_cluster(options);
-  if (auto* code = std::get_if<int>(&cluster)) return *code;
-  auto& [loaded_cluster, self] = std::get<std::pair<Cluster, SiteId>>(cluster);
-
   std::optional<std::string> secret;
   if (!options.secret_path.empty()) {
     auto loaded = net::load_secret(options.secret_path);
@@ -124,8 +142,11 @@ int main(int argc, char** argv) {
     secret = std::get<std::string>(std::move(loaded));
   }
 
+  auto start = starting_members(options, secret);
+  if (auto* code = std::get_if<int>(&start)) return *code;
+
   try {
-    return serve(options, loaded_cluster, self, secret);
+    return serve(options, std::get<StartingMembers>(start), secret);
   } catch (const storage::StorageError& error) {
     std::cerr << error.what() << '\n';
     return kExitFailure;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <optional>
 
+#include "paxoskv/cluster.hpp"
+
 namespace paxoskv::site {
 
 namespace {
@@ -17,7 +19,7 @@ std::pair<std::string, std::optional<std::string>> split_flag(const std::string&
 }
 
 bool takes_value(const std::string& flag) {
-  return flag == "--hosts" || flag == "--data-dir" || flag == "--log-level" ||
+  return flag == "--hosts" || flag == "--join" || flag == "--data-dir" || flag == "--log-level" ||
          flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" || flag == "--secret" ||
          flag == "--snapshot-every" || flag == "--log-tail";
 }
@@ -50,11 +52,32 @@ std::optional<std::uint16_t> parse_port(const std::string& text) {
   return static_cast<std::uint16_t>(value);
 }
 
+// HOST:PORT, with an IPv6 address in brackets ([::1]:5001) or without (::1:5001): the port is
+// what follows the last ':'.
+std::variant<JoinTarget, UsageError> parse_join(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return UsageError{"--join takes HOST:PORT, not '" + text + "'"};
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (std::string problem = host_problem(host); !problem.empty())
+    return UsageError{"--join: " + problem};
+  const std::optional<std::uint16_t> port = paxoskv::parse_port(text.substr(colon + 1));
+  if (!port)
+    return UsageError{"--join: '" + text.substr(colon + 1) + "' is not a port (1 to 65535)"};
+  return JoinTarget{host, *port};
+}
+
 std::optional<UsageError> apply_value(Options& options, const std::string& flag,
                                       const std::string& value) {
   if (value.empty()) return UsageError{flag + " needs a non-empty value"};
   if (flag == "--hosts") {
     options.hosts_path = value;
+  } else if (flag == "--join") {
+    auto target = parse_join(value);
+    if (const UsageError* error = std::get_if<UsageError>(&target)) return *error;
+    options.join = std::get<JoinTarget>(target);
   } else if (flag == "--data-dir") {
     options.data_dir = value;
   } else if (flag == "--secret") {
@@ -88,6 +111,7 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
     const std::vector<std::string>& args) {
   Options options;
   bool have_site = false;
+  bool have_hosts = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--help" || word == "-h") return HelpRequested{};
@@ -101,6 +125,7 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
       if (!inline_value && i + 1 == args.size()) return UsageError{flag + " needs a value"};
       std::string value = inline_value ? *inline_value : args[++i];
       if (auto error = apply_value(options, flag, value)) return *error;
+      have_hosts = have_hosts || flag == "--hosts";
       continue;
     }
     if (have_site)
@@ -109,6 +134,10 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
     have_site = true;
   }
   if (!have_site) return UsageError{"SITE is missing"};
+  if (have_hosts && options.join)
+    return UsageError{
+        "--join and --hosts exclude each other: a site that joins learns the configuration "
+        "from the cluster"};
   return options;
 }
 
@@ -116,11 +145,15 @@ std::string usage_text(std::string_view program) {
   std::string text = "usage: ";
   text += program;
   text +=
-      " SITE [--hosts FILE] [--data-dir DIR] [--log-level trace|debug|info|warning|error]"
+      " SITE [--hosts FILE | --join HOST:PORT] [--data-dir DIR]"
+      " [--log-level trace|debug|info|warning|error]"
       " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--secret FILE]"
       " [--snapshot-every N] [--log-tail N]\n"
       "  SITE         name of this site in the hosts file\n"
       "  --hosts      hosts file (default hosts.txt)\n"
+      "  --join       instead of a hosts file: a new site, added first with `member add SITE\n"
+      "               HOST PORT` at the cluster, learns the configuration from the site at\n"
+      "               HOST:PORT (or, once it has, from DIR/SITE_members.json)\n"
       "  --data-dir   directory of the site's files (default data)\n"
       "  --log-level  diagnostics on stderr at this level and above (default warning)\n"
       "  --no-shell   do not read stdin; serve until SIGINT or SIGTERM\n"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -10,10 +11,20 @@
 
 namespace paxoskv::site {
 
+// --join HOST:PORT: a site of the cluster that tells a new site the configuration.
+struct JoinTarget {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const JoinTarget&) const = default;
+};
+
 // The command line of paxoskv-site.
 struct Options {
   std::string site;
   std::string hosts_path = "hosts.txt";
+  // Instead of a hosts file (the two exclude each other): learn the configuration from there,
+  // or from DATA_DIR/SITE_members.json once it was learned (site/join.hpp).
+  std::optional<JoinTarget> join;
   std::string data_dir = "data";
   log::Level log_level = log::Level::warning;
   bool shell = true;  // false with --no-shell: stdin is never read

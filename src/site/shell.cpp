@@ -10,6 +10,7 @@
 #include <iostream>
 #include <random>
 
+#include "client/member_text.hpp"
 #include "log/log.hpp"
 #include "paxoskv/limits.hpp"
 #include "site/shell_output.hpp"
@@ -207,7 +208,7 @@ void Shell::run(const PrintCommand& command) {
       print(format_status(site_.cluster(), replica.status(), site_.transport().drops()));
       break;
     case PrintTarget::members:
-      print(format_members(replica.members()));
+      print(client::format_members(replica.members()));
       break;
   }
   command_done();
@@ -271,7 +272,7 @@ void Shell::on_completion(const Completion& completion) {
   if (pending_->is_read) {
     print(format_get_result(pending_->key, completion));
   } else if (pending_->member) {
-    print(format_member_result(*pending_->member, completion));
+    print(client::format_member_result(*pending_->member, completion));
   } else {
     print(format_write_result(pending_->op, pending_->key, completion));
   }

@@ -3,31 +3,16 @@
 #include <charconv>
 #include <optional>
 
+#include "client/command_words.hpp"
+#include "client/member_text.hpp"
 #include "paxoskv/limits.hpp"
 
 namespace paxoskv::site {
 
 namespace {
 
-bool is_separator(char c) {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view skip_separators(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && is_separator(text[i])) ++i;
-  return text.substr(i);
-}
-
-// Takes the next word off the front of `rest` ("" when none is left).
-std::string_view take_word(std::string_view& rest) {
-  rest = skip_separators(rest);
-  std::size_t end = 0;
-  while (end < rest.size() && !is_separator(rest[end])) ++end;
-  std::string_view word = rest.substr(0, end);
-  rest = rest.substr(end);
-  return word;
-}
+using client::skip_separators;
+using client::take_word;
 
 const CommandUsage* find_usage(std::string_view name) {
   for (const CommandUsage& usage : command_usages())
@@ -127,56 +112,17 @@ ShellCommand parse_link(std::string_view name, bool failed, std::string_view res
   return LinkCommand{*id, std::string(site), failed};
 }
 
-// member add NAME HOST PORT [voter|learner] | member remove NAME | member promote NAME
+// The words are client::parse_member_words's, which paxoskv-client shares.
 ShellCommand parse_member(std::string_view rest) {
-  const std::string_view verb = take_word(rest);
-  const std::string_view name = take_word(rest);
-  MemberChange change;
-  if (verb == "remove" || verb == "promote") {
-    if (name.empty()) return invalid("member", "member " + std::string(verb) + " needs NAME");
-    if (!skip_separators(rest).empty())
-      return invalid("member", "member " + std::string(verb) + " takes only NAME");
-    change.action = verb == "remove" ? MemberAction::remove : MemberAction::promote;
-  } else if (verb == "add") {
-    const std::string_view host = take_word(rest);
-    const std::string_view port = take_word(rest);
-    const std::string_view role = take_word(rest);
-    if (port.empty()) return invalid("member", "member add needs NAME HOST PORT");
-    if (!skip_separators(rest).empty())
-      return invalid("member", "member add takes NAME HOST PORT [voter|learner]");
-    if (!role.empty() && role != "learner" && role != "voter")
-      return invalid("member", "role '" + std::string(role) + "' is neither voter nor learner");
-    const std::optional<std::uint16_t> value = parse_port(port);
-    if (!value) return invalid("member", "'" + std::string(port) + "' is not a port (1 to 65535)");
-    if (std::string problem = host_problem(host); !problem.empty())
-      return invalid("member", problem);
-    change.action = MemberAction::add;
-    change.host = std::string(host);
-    change.port = *value;
-    change.voter = role == "voter";
-  } else {
-    return invalid("member", verb.empty()
-                                 ? "member needs add, remove or promote"
-                                 : "'" + std::string(verb) + "' is not add, remove or promote");
-  }
-  if (std::string problem = site_name_problem(name); !problem.empty())
-    return invalid("member", problem);
-  change.name = std::string(name);
-  return MemberCommand{std::move(change)};
+  auto parsed = client::parse_member_words(rest);
+  if (const std::string* what = std::get_if<std::string>(&parsed)) return invalid("member", *what);
+  return MemberCommand{std::get<MemberChange>(std::move(parsed))};
 }
 
-// leader transfer NAME: decided in the log like a membership change (MemberAction::transfer).
 ShellCommand parse_leader(std::string_view rest) {
-  const std::string_view verb = take_word(rest);
-  if (verb != "transfer")
-    return invalid("leader", verb.empty() ? "leader needs transfer NAME"
-                                          : "'" + std::string(verb) + "' is not transfer");
-  const std::string_view name = take_word(rest);
-  if (name.empty()) return invalid("leader", "leader transfer needs NAME");
-  if (!skip_separators(rest).empty()) return invalid("leader", "leader transfer takes only NAME");
-  if (std::string problem = site_name_problem(name); !problem.empty())
-    return invalid("leader", problem);
-  return MemberCommand{MemberChange{MemberAction::transfer, std::string(name), "", 0, false}};
+  auto parsed = client::parse_leader_words(rest);
+  if (const std::string* what = std::get_if<std::string>(&parsed)) return invalid("leader", *what);
+  return MemberCommand{std::get<MemberChange>(std::move(parsed))};
 }
 
 template <typename Command>
@@ -221,10 +167,8 @@ const std::vector<CommandUsage>& command_usages() {
       {"print", "print log|kv|chain|status|members",
        "show the decided log, the map, the hash chain, "
        "this site's status or the members"},
-      {"member",
-       "member add NAME HOST PORT [voter|learner] | member remove NAME | member promote NAME",
-       "change the membership (decided in the log)"},
-      {"leader", "leader transfer NAME", "hand leadership to the voter NAME"},
+      {"member", client::member_usage, "change the membership (decided in the log)"},
+      {"leader", client::leader_usage, "hand leadership to the voter NAME"},
       {"sleep", "sleep MS", "wait MS milliseconds before the next command"},
       {"faillink", "faillink SITE", "drop all traffic to and from SITE"},
       {"fixlink", "fixlink SITE", "restore the link to SITE"},

@@ -85,30 +85,6 @@ std::string format_write_result(Op op, const std::string& key, const Completion&
   return "unable to execute " + std::string(op_name(op)) + ": " + completion.reason;
 }
 
-std::string format_member_result(const MemberChange& change, const Completion& completion) {
-  // `leader transfer` travels as a member command, but is typed and reported as its own.
-  const char* what = change.action == MemberAction::add       ? "member add"
-                     : change.action == MemberAction::remove  ? "member remove"
-                     : change.action == MemberAction::promote ? "member promote"
-                                                              : "leader transfer";
-  if (completion.ok) return std::string(what) + ' ' + change.name + " completed";
-  return std::string("unable to execute ") + what + ": " + completion.reason;
-}
-
-std::vector<std::string> format_members(const Cluster& members) {
-  std::vector<std::string> lines;
-  for (const SiteInfo& site : members.sites()) {
-    if (site.role == Role::removed) continue;
-    const bool v6 = site.host.find(':') != std::string::npos;
-    // A joining site is a learner until the leader promotes it.
-    const Role shown = site.role == Role::joining ? Role::learner : site.role;
-    lines.push_back(site.name + ' ' + (v6 ? "[" + site.host + "]" : site.host) + ':' +
-                    std::to_string(site.port) + ' ' + std::string(role_name(shown)));
-  }
-  lines.push_back("end of members");
-  return lines;
-}
-
 std::string format_get_result(const std::string& key, const Completion& completion) {
   if (!completion.ok) return "unable to execute get: " + completion.reason;
   return "get " + key + " returned " + (completion.value ? *completion.value : "null");

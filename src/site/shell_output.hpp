@@ -7,7 +7,6 @@
 #include "net/drop_counters.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/cluster.hpp"
-#include "paxoskv/member_change.hpp"
 #include "paxoskv/ready.hpp"
 #include "paxoskv/replica.hpp"
 
@@ -36,11 +35,8 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
 // What a completed command prints: `op` and `key` are those of the command that was typed.
 std::string format_write_result(Op op, const std::string& key, const Completion& completion);
 std::string format_get_result(const std::string& key, const Completion& completion);
-// "member add delta completed" / "unable to execute member add: name delta is in use".
-std::string format_member_result(const MemberChange& change, const Completion& completion);
-
-// "NAME HOST:PORT ROLE" per member in id order (removed sites left out), then "end of members".
-std::vector<std::string> format_members(const Cluster& members);
+// The lines of `member`, `leader transfer` and `print members` are client/member_text.hpp's,
+// which paxoskv-client prints too.
 
 // "link to beta failed" / "link to beta fixed".
 std::string format_link(const std::string& site, bool failed);

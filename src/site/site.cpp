@@ -48,17 +48,17 @@ TimeMs now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
 }
 
-Site::Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
+Site::Site(boost::asio::io_context& io, const KnownMembers& members, SiteId self,
            const std::filesystem::path& data_dir, ReplicaOptions options)
     : io_(io),
-      cluster_(cluster),
+      initial_(members.initial),
       self_(self),
-      replica_(cluster, self, options, random_seed()),
-      driver_(replica_, data_dir, cluster.name(self), storage::posix_file_system(), executor_,
-              *this, driver::DriverOptions{}),
+      replica_(members.initial, self, options, random_seed()),
+      driver_(replica_, data_dir, members.latest.name(self), storage::posix_file_system(),
+              executor_, *this, driver::DriverOptions{}),
       executor_(io),
-      transport_(io, cluster_, self),
-      clients_(replica_, transport_, cluster_),
+      transport_(io, members.latest, self),
+      clients_(replica_, transport_, initial_),
       tick_timer_(io) {
   driver_.restore();
 }

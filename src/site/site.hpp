@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/members_json.hpp"
 #include "driver/ready_driver.hpp"
 #include "net/udp_transport.hpp"
 #include "paxoskv/replica.hpp"
@@ -30,8 +31,10 @@ class Site : private driver::ReadySink {
 
   // Opens (and recovers from) the files in `data_dir`, then binds the UDP endpoint. Throws
   // storage::StorageError for a file it cannot trust, std::runtime_error if it cannot bind.
-  // `cluster` must outlive the site.
-  Site(boost::asio::io_context& io, const Cluster& cluster, SiteId self,
+  // The log replays from `members.initial`; `members.latest` names this site (`self`) and the
+  // sites it may hear from before its log has caught up (a site that joined: site/join.hpp).
+  // A site of a hosts file has the file's configuration as both.
+  Site(boost::asio::io_context& io, const KnownMembers& members, SiteId self,
        const std::filesystem::path& data_dir, ReplicaOptions options = {});
   Site(const Site&) = delete;
   Site& operator=(const Site&) = delete;
@@ -46,9 +49,12 @@ class Site : private driver::ReadySink {
   void submit(const Command& command);
   void submit_read(RequestId id, const std::string& key);
 
-  const Cluster& cluster() const { return cluster_; }
+  // The latest configuration this site knows, which names every site it hears from: the
+  // replica's, or the one a site that joined learned while its log is still behind it. For the
+  // shell and the status page; `print members` shows the replica's own.
+  const Cluster& cluster() const { return transport_.members(); }
   SiteId self() const { return self_; }
-  const std::string& name() const { return cluster_.name(self_); }
+  const std::string& name() const { return cluster().name(self_); }
   const Replica& replica() const { return replica_; }
   net::UdpTransport& transport() { return transport_; }
   const ClientService& clients() const { return clients_; }
@@ -73,7 +79,7 @@ class Site : private driver::ReadySink {
   void step_self_messages();
 
   boost::asio::io_context& io_;
-  const Cluster& cluster_;
+  const Cluster initial_;  // what `members` requests are told governs slot 0
   SiteId self_;
   Replica replica_;
   // Declared before the executor: the executor's lane threads, which run the driver's work,
@@ -88,7 +94,7 @@ class Site : private driver::ReadySink {
   bool stopped_ = false;
   CompletionHandler on_completion_;
   std::optional<FaultInjector> faults_;
-  Metrics metrics_{cluster_.size()};
+  Metrics metrics_{transport_.members().size()};
   // The message of the last transport send in this Ready: the next one may reuse its datagram.
   const Message* last_sent_ = nullptr;
 };

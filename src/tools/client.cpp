@@ -2,8 +2,10 @@
 //
 //   paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]
 //                  put|append|get|delete|tag KEY [VALUE...]
+//                  | member add NAME HOST PORT [voter|learner] | member remove NAME
+//                  | member promote NAME | leader transfer NAME | print members
 //
-// Prints the line the shell would print and exits 0 on success, 1 on failure, 2 on bad usage.
+// Prints the lines the shell would print and exits 0 on success, 1 on failure, 2 on bad usage.
 // The client id is random per invocation and persisted nowhere: each invocation is a new
 // client with sequence number 1, and its retries (same id, same seq) are applied once.
 
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include "client/client.hpp"
+#include "client/member_text.hpp"
+#include "core/members_json.hpp"
 #include "net/hosts_file.hpp"
 #include "net/message_auth.hpp"
 #include "paxoskv/limits.hpp"
@@ -29,6 +33,8 @@ const char* const kUsage =
     "usage: paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]\n"
     "                      [--secret FILE]\n"
     "                      put|append|get|delete|tag KEY [VALUE...]\n"
+    "                      | member add NAME HOST PORT [voter|learner] | member remove NAME\n"
+    "                      | member promote NAME | leader transfer NAME | print members\n"
     "  --hosts       hosts file of the cluster (default hosts.txt)\n"
     "  --site        site to ask first (default: the first of the file)\n"
     "  --timeout-ms  wait this long for a reply before trying the next site (default 1000)\n"
@@ -43,6 +49,7 @@ struct Invocation {
   net::ClientOp op = net::ClientOp::get;
   std::string key;
   std::string value;
+  MemberChange change;  // op member: what was typed, for the result line
 };
 
 std::optional<std::uint64_t> parse_positive(const std::string& text) {
@@ -54,6 +61,30 @@ std::optional<std::uint64_t> parse_positive(const std::string& text) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+// `member ...`, `leader transfer NAME` or `print members` from args[i] on, in the shell's words.
+std::variant<Invocation, std::string> parse_membership(const std::vector<std::string>& args,
+                                                       std::size_t i, Invocation inv) {
+  const std::string command = args[i];
+  std::string rest;
+  for (++i; i < args.size(); ++i) rest += (rest.empty() ? "" : " ") + args[i];
+  if (command == "print") {
+    if (rest != "members") return "print takes only members (usage: print members)";
+    inv.op = net::ClientOp::members;
+    return inv;
+  }
+  auto parsed =
+      command == "member" ? client::parse_member_words(rest) : client::parse_leader_words(rest);
+  if (const std::string* what = std::get_if<std::string>(&parsed))
+    return *what + " (usage: " +
+           std::string(command == "member" ? client::member_usage : client::leader_usage) + ")";
+  inv.op = net::ClientOp::member;
+  inv.change = std::get<MemberChange>(std::move(parsed));
+  const Command change = member_command(inv.change, {});
+  inv.key = change.key;
+  inv.value = change.value;
+  return inv;
 }
 
 // The invocation, or a usage problem to report.
@@ -82,7 +113,10 @@ std::variant<Invocation, std::string> parse(const std::vector<std::string>& args
     }
   }
   if (i >= args.size()) return "a command is missing";
+  if (args[i] == "member" || args[i] == "leader" || args[i] == "print")
+    return parse_membership(args, i, std::move(inv));
   auto op = net::client_op_from_name(args[i]);
+  if (op == net::ClientOp::member || op == net::ClientOp::members) op.reset();
   if (!op) return "unknown command '" + args[i] + "'";
   inv.op = *op;
   if (++i >= args.size()) return std::string(net::client_op_name(*op)) + " needs KEY";
@@ -97,13 +131,27 @@ std::variant<Invocation, std::string> parse(const std::vector<std::string>& args
   return inv;
 }
 
-// The shell's line for this result (SPEC §3).
-std::string result_line(const Invocation& inv, const client::Result& r) {
+// The shell's lines for this result (SPEC §3), and whether it succeeded.
+std::pair<std::vector<std::string>, bool> result_lines(const Invocation& inv,
+                                                       const client::Result& r) {
+  if (inv.op == net::ClientOp::member) {
+    Completion completion;
+    completion.ok = r.ok;
+    completion.reason = r.error;
+    return {{client::format_member_result(inv.change, completion)}, r.ok};
+  }
+  if (inv.op == net::ClientOp::members) {
+    if (!r.ok) return {{"unable to execute print members: " + r.error}, false};
+    auto known = decode_known_members(r.value.value_or(""));
+    if (const std::string* e = std::get_if<std::string>(&known))
+      return {{"unable to execute print members: the site's answer is malformed: " + *e}, false};
+    return {client::format_members(std::get<KnownMembers>(known).latest), true};
+  }
   std::string op(net::client_op_name(inv.op));
-  if (!r.ok) return "unable to execute " + op + ": " + r.error;
+  if (!r.ok) return {{"unable to execute " + op + ": " + r.error}, false};
   if (inv.op == net::ClientOp::get)
-    return "get " + inv.key + " returned " + (r.value ? *r.value : "null");
-  return op + " " + inv.key + " completed";
+    return {{"get " + inv.key + " returned " + (r.value ? *r.value : "null")}, true};
+  return {{op + " " + inv.key + " completed"}, true};
 }
 
 int run(const Invocation& inv, const Cluster& cluster) {
@@ -124,8 +172,10 @@ int run(const Invocation& inv, const Cluster& cluster) {
     session.close();
   });
   io.run();
-  std::cout << result_line(inv, result) << std::endl;
-  return result.ok ? 0 : kExitFailure;
+  auto [lines, ok] = result_lines(inv, result);
+  for (const std::string& line : lines) std::cout << line << '\n';
+  std::cout << std::flush;
+  return ok ? 0 : kExitFailure;
 }
 
 }  // namespace

@@ -4,17 +4,14 @@
 // send the same (client, seq) again, to the next site.
 
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <boost/asio.hpp>
 #include <boost/test/unit_test.hpp>
-#include <cstdio>
 #include <memory>
 
 #include "client/client.hpp"
 #include "harness.hpp"
 #include "net/hosts_file.hpp"
-#include "support/built_binary.hpp"
 
 using namespace e2e;
 
@@ -36,18 +33,6 @@ std::size_t count_of(const std::string& text, const std::string& piece) {
   std::size_t n = 0;
   for (auto at = text.find(piece); at != std::string::npos; at = text.find(piece, at + 1)) ++n;
   return n;
-}
-
-// Runs the client binary; returns its stdout and exit code.
-std::pair<std::string, int> run_client(const std::string& args) {
-  std::string command = paxoskv::test::built_binary("paxoskv-client") + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  BOOST_TEST_REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  int status = ::pclose(pipe);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 }  // namespace

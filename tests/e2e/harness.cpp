@@ -15,6 +15,7 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -219,8 +220,8 @@ void SiteProcess::start() {
   int err_fd = ::open(stderr_file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (err_fd < 0) fail_errno("open " + stderr_file_.string());
 
-  std::vector<std::string> args = {site_binary(),        name_,        "--hosts",
-                                   hosts_file_.string(), "--data-dir", data_dir_.string()};
+  std::vector<std::string> args = {site_binary(), name_, "--data-dir", data_dir_.string()};
+  if (!hosts_file_.empty()) args.insert(args.end(), {"--hosts", hosts_file_.string()});
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   args.insert(args.begin(), launcher_.begin(), launcher_.end());
   std::vector<char*> argv;
@@ -469,7 +470,7 @@ ClusterSpec voters_spec(const std::vector<std::string>& names,
 Cluster::Cluster(std::vector<std::string> names, std::vector<std::string> extra_args)
     : Cluster(voters_spec(names, std::move(extra_args))) {}
 
-Cluster::Cluster(ClusterSpec spec) {
+Cluster::Cluster(ClusterSpec spec) : common_args_(std::move(spec.extra_args)) {
   data_dir_ = tmp_.path() / "data";
   fs::create_directories(data_dir_);
   hosts_file_ = tmp_.path() / "hosts.txt";
@@ -480,7 +481,7 @@ Cluster::Cluster(ClusterSpec spec) {
     names_.push_back(site.name);
     ports_[site.name] = ports[i];
     lines.push_back(HostLine{site.name, ports[i], site.role});
-    std::vector<std::string> args = spec.extra_args;
+    std::vector<std::string> args = common_args_;
     args.insert(args.end(), site.extra_args.begin(), site.extra_args.end());
     sites_[site.name] = std::make_unique<SiteProcess>(site.name, hosts_file_, data_dir_,
                                                       tmp_.path() / (site.name + ".stderr"), args);
@@ -499,6 +500,17 @@ Cluster::~Cluster() {
     for (const auto& name : names_) std::cerr << sites_.at(name)->diagnostics();
   }
   sites_.clear();  // kills every site still running, before the directory goes
+}
+
+std::uint16_t Cluster::add_joining_site(const std::string& name, const std::string& contact) {
+  BOOST_REQUIRE_MESSAGE(!sites_.count(name), name << " is already a site of the cluster");
+  names_.push_back(name);
+  ports_[name] = free_udp_ports(1)[0];
+  std::vector<std::string> args = {"--join", "127.0.0.1:" + std::to_string(port(contact))};
+  args.insert(args.end(), common_args_.begin(), common_args_.end());
+  sites_[name] = std::make_unique<SiteProcess>(name, fs::path(), data_dir_,
+                                               tmp_.path() / (name + ".stderr"), args);
+  return ports_[name];
 }
 
 SiteProcess& Cluster::site(const std::string& name) {
@@ -749,6 +761,17 @@ std::string join_lines(const Lines& lines, std::size_t max_lines) {
   if (lines.size() > max_lines)
     out += "\n    ... (" + std::to_string(lines.size() - max_lines) + " more)";
   return out;
+}
+
+std::pair<std::string, int> run_client(const std::string& args) {
+  std::string command = paxoskv::test::built_binary("paxoskv-client") + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  BOOST_TEST_REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  int status = ::pclose(pipe);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 void send_datagram(std::uint16_t port, std::string_view payload) {

@@ -71,7 +71,8 @@ struct HostLine {
 void write_hosts_file(const std::filesystem::path& path, const std::vector<HostLine>& sites);
 
 // One paxoskv-site process with its stdin and stdout on pipes and its stderr appended to a
-// file. Output is collected line by line; a cursor marks the lines not yet consumed.
+// file. Output is collected line by line; a cursor marks the lines not yet consumed. Without a
+// hosts file (an empty path) the site gets no --hosts: it joins (--join in extra_args).
 class SiteProcess {
  public:
   SiteProcess(std::string name, std::filesystem::path hosts_file, std::filesystem::path data_dir,
@@ -195,6 +196,10 @@ class Cluster {
   std::uint16_t port(const std::string& name) const { return ports_.at(name); }
   const std::vector<std::string>& names() const { return names_; }
   SiteProcess& site(const std::string& name);
+  // A site that is no line of the hosts file, with a free port of its own (returned): it
+  // starts with `--join 127.0.0.1:PORT` of `contact` and the cluster's common arguments, once
+  // `member add NAME 127.0.0.1 PORT` has added it. Not started; it is one of names() from now.
+  std::uint16_t add_joining_site(const std::string& name, const std::string& contact);
 
   // Starts every site, then waits until each one answers `print log` (so its shell is up).
   void start_all(Clock::duration timeout = 20s);
@@ -233,6 +238,7 @@ class Cluster {
                                    const std::string& terminator, Clock::duration timeout);
 
   TempDir tmp_;
+  std::vector<std::string> common_args_;  // for every site
   std::filesystem::path data_dir_;
   std::filesystem::path hosts_file_;
   std::vector<std::string> names_;
@@ -275,6 +281,10 @@ std::map<std::string, std::string> replay_log(const Lines& log);
 
 // A readable dump of lines for failure messages (at most `max_lines`).
 std::string join_lines(const Lines& lines, std::size_t max_lines = 50);
+
+// Runs paxoskv-client with `args` (words split by the shell) to its end, which it bounds itself
+// (attempts of a timeout each); returns its stdout and stderr together, and its exit code.
+std::pair<std::string, int> run_client(const std::string& args);
 
 // Sends one UDP datagram from a fresh socket bound to an ephemeral 127.0.0.1 port.
 void send_datagram(std::uint16_t port, std::string_view payload);

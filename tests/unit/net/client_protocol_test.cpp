@@ -1,5 +1,7 @@
 #include "net/client_protocol.hpp"
 
+#include "paxoskv/member_change.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 using namespace paxoskv;
@@ -54,6 +56,76 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused) {
       R"({"type":"client_request","client":1,"seq":1,"op":"put","key":"k","value":")" +
       std::string(8193, 'x') + "\"}";
   BOOST_TEST(std::holds_alternative<DecodeError>(decode_client_request(huge)));
+}
+
+BOOST_AUTO_TEST_CASE(member_requests_carry_the_change_as_the_log_holds_it) {
+  for (const char* value : {"add 127.0.0.1 5004", "add db.example 5004 voter", "add ::1 1",
+                            "remove", "promote", "transfer"}) {
+    ClientRequest r{3, 9, ClientOp::member, "delta", value};
+    const std::string wire = encode(r);
+    BOOST_TEST(wire.find(R"("op":"member","key":"delta")") != std::string::npos);
+    for (auto decoded : {decode_client_request(wire), detail::decode_generic_request(wire)}) {
+      BOOST_TEST_REQUIRE(std::holds_alternative<ClientRequest>(decoded), value);
+      const ClientRequest& d = std::get<ClientRequest>(decoded);
+      BOOST_TEST((d.op == ClientOp::member));
+      BOOST_TEST(!d.is_read());
+      BOOST_TEST((d.command() == Command{Op::member, "delta", value, RequestId{3, 9}}));
+      BOOST_TEST(std::holds_alternative<MemberChange>(member_change_of(d.command())));
+    }
+  }
+  const MemberChange add{MemberAction::add, "delta", "127.0.0.1", 5004, true};
+  ClientRequest r{3, 10, ClientOp::member, "delta", member_command(add, {}).value};
+  auto decoded = decode_client_request(encode(r));
+  BOOST_TEST_REQUIRE(std::holds_alternative<ClientRequest>(decoded));
+  BOOST_TEST((
+      std::get<MemberChange>(member_change_of(std::get<ClientRequest>(decoded).command())) == add));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_member_changes_are_refused_naming_what_is_wrong) {
+  const std::pair<std::string, std::string> bad[] = {
+      {"add 127.0.0.1", "bad member change: 'add' takes a host, a port and optionally 'voter'"},
+      {"add 127.0.0.1 5004 learner",
+       "bad member change: 'add' takes a host, a port and optionally 'voter'"},
+      {"add 127.0.0.1 70000", "bad member change: bad port '70000'"},
+      {"add [::1] 5004",
+       "bad member change: bad host '[::1]': expected an IP address or a host "
+       "name (write IPv6 addresses without brackets)"},
+      {"remove now", "bad member change: unexpected words after 'remove'"},
+      {"frobnicate", "bad member change: unknown membership change 'frobnicate'"},
+      {"", "bad member change: unknown membership change ''"},
+      {"refuse because I say so", "bad member change: unknown membership change 'refuse'"},
+  };
+  for (const auto& [value, reason] : bad) {
+    const std::string wire = encode(ClientRequest{1, 1, ClientOp::member, "delta", value});
+    for (auto decoded : {decode_client_request(wire), detail::decode_generic_request(wire)}) {
+      BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(decoded), value);
+      BOOST_TEST(std::get<DecodeError>(decoded).what == reason);
+    }
+  }
+  auto bad_name =
+      decode_client_request(encode(ClientRequest{1, 1, ClientOp::member, "a b", "remove"}));
+  BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(bad_name));
+  BOOST_TEST(std::get<DecodeError>(bad_name).what.rfind("bad member change: bad site name 'a b'",
+                                                        0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(members_requests_take_no_key_or_value) {
+  const std::string wire = encode(ClientRequest{4, 2, ClientOp::members, "", ""});
+  BOOST_TEST(wire ==
+             R"({"type":"client_request","client":4,"seq":2,"op":"members","key":"","value":""})");
+  for (auto decoded :
+       {decode_client_request(wire), detail::decode_generic_request(wire),
+        decode_client_request(R"({"type":"client_request","client":4,"seq":2,"op":"members"})")}) {
+    BOOST_TEST_REQUIRE(std::holds_alternative<ClientRequest>(decoded));
+    BOOST_TEST((std::get<ClientRequest>(decoded).op == ClientOp::members));
+    BOOST_TEST(!std::get<ClientRequest>(decoded).is_read());
+  }
+  for (const ClientRequest& bad : {ClientRequest{4, 2, ClientOp::members, "k", ""},
+                                   ClientRequest{4, 2, ClientOp::members, "", "v"}}) {
+    auto decoded = decode_client_request(encode(bad));
+    BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(decoded));
+    BOOST_TEST(std::get<DecodeError>(decoded).what == "a members request takes no key or value");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(reply_round_trip_with_null_and_value) {

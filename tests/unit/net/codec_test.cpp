@@ -88,6 +88,26 @@ BOOST_AUTO_TEST_CASE(describe_gives_one_short_trace_line) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_sender_that_is_no_member_is_told_apart_from_damage) {
+  Cluster cluster = three_sites();
+  const std::string from_beta = R"({"type":"read_index_request","from":"beta","read_id":1})";
+  const std::string from_delta = R"({"type":"read_index_request","from":"delta","read_id":1})";
+  auto unknown_sender = [&](const std::string& wire) {
+    auto r = safe_decode(wire, cluster);
+    const DecodeError* e = std::get_if<DecodeError>(&r);
+    return e != nullptr && e->unknown_sender;
+  };
+  BOOST_TEST(unknown_sender(from_delta));
+  BOOST_TEST(!is_error(safe_decode(from_beta, cluster)));
+  // A removed site keeps its id but is no member: its name is no longer found.
+  cluster.set_role(1, Role::removed);
+  BOOST_TEST(unknown_sender(from_beta));
+  BOOST_TEST(error_of(safe_decode(from_beta, cluster)) == "unknown site 'beta'");
+  // Damage is not an unknown sender, even from a member.
+  BOOST_TEST(!unknown_sender(R"({"type":"read_index_request","from":"alpha","read_id":-1})"));
+  BOOST_TEST(!unknown_sender(R"({"type":"nack","from":"alpha","ballot":[1,7]})"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(codec_transfer)

@@ -158,6 +158,59 @@ BOOST_FIXTURE_TEST_CASE(garbage_and_oversize_datagrams_count_as_malformed, TwoSi
   BOOST_TEST(beta.drops().unknown_sender == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_removed_site_that_keeps_sending_is_an_unknown_sender, TwoSites) {
+  // alpha was removed; beta applied the change, alpha (still running) did not.
+  Cluster without_alpha = cluster;
+  without_alpha.set_role(0, Role::removed);
+  beta.set_members(without_alpha);
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 1; }));
+  BOOST_TEST(at_beta.messages.empty());
+  // A name no configuration ever had is no better, and neither is damage.
+  send_foreign(R"({"type":"read_index_request","from":"omega","read_id":1})", 1);
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 2; }));
+  BOOST_TEST(beta.drops().malformed == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_removed_site_whose_name_came_back_elsewhere_is_an_unknown_sender,
+                        TwoSites) {
+  // alpha was removed and a new site of the same name added at another endpoint, with the
+  // next id: the old one's datagrams name the new one, from the old endpoint.
+  Cluster replaced = cluster;
+  replaced.set_role(0, Role::removed);
+  const SiteId new_alpha_id =
+      replaced.add(SiteInfo{"alpha", "127.0.0.1", free_ports(1)[0], Role::voter});
+  beta.set_members(replaced);
+  net::UdpTransport new_alpha(io, replaced, new_alpha_id);
+  Inbox at_new_alpha;
+  at_new_alpha.attach(new_alpha);
+
+  alpha.send(Envelope{1, heartbeat_from(0, 1)});
+  BOOST_REQUIRE(run_until(io, [&] { return beta.drops().unknown_sender == 1; }));
+  BOOST_TEST(at_beta.messages.empty());
+  // The new alpha is heard, under its own id.
+  new_alpha.send(Envelope{1, heartbeat_from(new_alpha_id, 2)});
+  BOOST_REQUIRE(run_until(io, [&] { return at_beta.messages.size() == 1; }));
+  BOOST_TEST(at_beta.messages[0].from == new_alpha_id);
+  BOOST_TEST(beta.drops().unknown_sender == 1u);
+  BOOST_TEST(beta.drops().malformed == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_joined_site_keeps_the_configuration_that_names_it_until_its_log_catches_up) {
+  asio::io_context io;
+  Cluster initial = local_cluster();
+  Cluster latest = initial;
+  const SiteId delta = latest.add(SiteInfo{"delta", "127.0.0.1", free_ports(1)[0], Role::learner});
+  net::UdpTransport transport(io, latest, delta);
+  // The replica replays from the initial configuration: older, and without delta.
+  transport.set_members(initial);
+  BOOST_TEST((transport.members() == latest));
+  Cluster promoted = latest;
+  promoted.set_role(delta, Role::voter);
+  transport.set_members(promoted);
+  BOOST_TEST((transport.members() == promoted));
+}
+
 BOOST_FIXTURE_TEST_CASE(a_message_for_several_sites_is_built_once_and_only_for_itself, TwoSites) {
   Message accept = samples()[2].message;
   accept.from = 0;

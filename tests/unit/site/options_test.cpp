@@ -55,6 +55,35 @@ BOOST_AUTO_TEST_CASE(bad_usage) {
   BOOST_TEST(parse_error({"alpha", "--data-dir="}) == "--data-dir needs a non-empty value");
 }
 
+BOOST_AUTO_TEST_CASE(join_takes_host_and_port_instead_of_a_hosts_file) {
+  BOOST_TEST(!parse_ok({"delta"}).join.has_value());
+  Options options = parse_ok({"delta", "--join", "127.0.0.1:5001", "--data-dir", "d"});
+  BOOST_TEST((options.join == JoinTarget{"127.0.0.1", 5001}));
+  BOOST_TEST(options.data_dir == "d");
+  BOOST_TEST((parse_ok({"--join=db.example:7", "delta"}).join == JoinTarget{"db.example", 7}));
+  BOOST_TEST((parse_ok({"delta", "--join", "[::1]:5001"}).join == JoinTarget{"::1", 5001}));
+  BOOST_TEST((parse_ok({"delta", "--join", "::1:5001"}).join == JoinTarget{"::1", 5001}));
+
+  BOOST_TEST(parse_error({"delta", "--join", "127.0.0.1"}) ==
+             "--join takes HOST:PORT, not '127.0.0.1'");
+  BOOST_TEST(parse_error({"delta", "--join", ":5001"}) == "--join takes HOST:PORT, not ':5001'");
+  BOOST_TEST(parse_error({"delta", "--join", "127.0.0.1:0"}) ==
+             "--join: '0' is not a port (1 to 65535)");
+  BOOST_TEST(parse_error({"delta", "--join", "127.0.0.1:"}) ==
+             "--join: '' is not a port (1 to 65535)");
+  BOOST_TEST(parse_error({"delta", "--join", "a/b:1"}) ==
+             "--join: bad host 'a/b': expected an IP address or a host name");
+  BOOST_TEST(parse_error({"delta", "--join"}) == "--join needs a value");
+  const std::string exclusive =
+      "--join and --hosts exclude each other: a site that joins learns the configuration from "
+      "the cluster";
+  BOOST_TEST(parse_error({"delta", "--hosts", "hosts.txt", "--join", "127.0.0.1:5001"}) ==
+             exclusive);
+  BOOST_TEST(parse_error({"--join=127.0.0.1:5001", "delta", "--hosts=h.txt"}) == exclusive);
+  BOOST_TEST(usage_text("paxoskv-site").find("[--hosts FILE | --join HOST:PORT]") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(secret_file) {
   BOOST_TEST(parse_ok({"alpha"}).secret_path.empty());
   BOOST_TEST(parse_ok({"alpha", "--secret", "key.txt"}).secret_path == "key.txt");

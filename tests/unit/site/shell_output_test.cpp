@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "client/member_text.hpp"
 #include "site/shell_output.hpp"
 
 using namespace paxoskv;
@@ -112,18 +113,18 @@ BOOST_AUTO_TEST_CASE(members_and_member_results) {
   Cluster c({{"alpha", "127.0.0.1", 5001, Role::voter},
              {"beta", "::1", 5002, Role::removed},
              {"gamma", "host.example", 5003, Role::learner}});
-  BOOST_TEST((format_members(c) == std::vector<std::string>{"alpha 127.0.0.1:5001 voter",
-                                                            "gamma host.example:5003 learner",
-                                                            "end of members"}));
+  BOOST_TEST((client::format_members(c) ==
+              std::vector<std::string>{"alpha 127.0.0.1:5001 voter",
+                                       "gamma host.example:5003 learner", "end of members"}));
   c.set_role(1, Role::voter);
-  BOOST_TEST(format_members(c)[1] == "beta [::1]:5002 voter");
+  BOOST_TEST(client::format_members(c)[1] == "beta [::1]:5002 voter");
   const MemberChange add{MemberAction::add, "delta", "127.0.0.1", 5004};
-  BOOST_TEST(format_member_result(add, success()) == "member add delta completed");
+  BOOST_TEST(client::format_member_result(add, success()) == "member add delta completed");
   Completion refused;
   refused.reason = "name delta is in use";
-  BOOST_TEST(format_member_result(add, refused) ==
+  BOOST_TEST(client::format_member_result(add, refused) ==
              "unable to execute member add: name delta is in use");
-  BOOST_TEST(format_member_result({MemberAction::promote, "delta", "", 0}, success()) ==
+  BOOST_TEST(client::format_member_result({MemberAction::promote, "delta", "", 0}, success()) ==
              "member promote delta completed");
 }
 
