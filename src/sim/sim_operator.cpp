@@ -39,7 +39,6 @@ SimOperator::SimOperator(const SimConfig& config, Trace& trace)
       mean_interval_ms_(config.mean_member_change_interval_ms),
       timeout_ms_(config.client_timeout_ms),
       max_attempts_(config.client_max_attempts),
-      initial_sites_(config.sites()),
       max_sites_(config.sites() + kMaxAdded),
       next_at_(config.mean_member_change_interval_ms) {
   // The clients are 1 to config.clients.
@@ -71,10 +70,20 @@ std::string SimOperator::label(const Lane& lane) const {
   return "c" + std::to_string(lane.client) + "." + std::to_string(lane.seq) + " ";
 }
 
-std::vector<MemberAttempt> SimOperator::poll(TimeMs now, const std::vector<SiteId>& live,
-                                             const Cluster& latest, bool state_lost,
-                                             const std::function<std::optional<SiteId>()>& leader,
-                                             SimRandom& random) {
+std::vector<MemberChange> SimOperator::under_way() const {
+  std::vector<MemberChange> out;
+  for (const Lane& lane : lanes_)
+    if (lane.pending)
+      if (auto change = member_change_of(lane.pending->attempt.command);
+          std::holds_alternative<MemberChange>(change))
+        out.push_back(std::get<MemberChange>(change));
+  return out;
+}
+
+std::vector<MemberAttempt> SimOperator::poll(
+    TimeMs now, const std::vector<SiteId>& live, const Cluster& latest,
+    const std::function<bool(const std::vector<MemberChange>&)>& safe,
+    const std::function<std::optional<SiteId>()>& leader, SimRandom& random) {
   std::vector<MemberAttempt> out;
   if (!enabled_ || live.empty()) return out;
   for (Lane& lane : lanes_)
@@ -82,17 +91,15 @@ std::vector<MemberAttempt> SimOperator::poll(TimeMs now, const std::vector<SiteI
       if (std::optional<MemberAttempt> a = retry(lane, now, live, random)) out.push_back(*a);
   if (healed_ || !finished() || now < next_at_) return out;
   const std::optional<SiteId> at_the_helm = leader();
-  const std::optional<MemberChange> first =
-      choose(latest, state_lost, at_the_helm, nullptr, random);
-  if (!first) {
+  const std::optional<MemberChange> first = choose(latest, at_the_helm, nullptr, random);
+  if (!first || !safe({*first})) {
     next_at_ = now + random.between(kTickMs, 2 * mean_interval_ms_);
     return out;
   }
   out.push_back(start(lanes_[0], *first, now, live, random));
   if (!random.chance(kBurstChance)) return out;
-  const std::optional<MemberChange> second =
-      choose(latest, state_lost, at_the_helm, &*first, random);
-  if (!second) return out;
+  const std::optional<MemberChange> second = choose(latest, at_the_helm, &*first, random);
+  if (!second || !safe({*first, *second})) return out;
   // Through another site when there is one: the two may meet at the leader in either order.
   std::vector<SiteId> others;
   for (SiteId s : live)
@@ -102,8 +109,7 @@ std::vector<MemberAttempt> SimOperator::poll(TimeMs now, const std::vector<SiteI
   return out;
 }
 
-std::optional<MemberChange> SimOperator::add(const Cluster& latest, bool voters_fixed,
-                                             SimRandom& random) {
+std::optional<MemberChange> SimOperator::add(const Cluster& latest, SimRandom& random) {
   if (latest.size() >= max_sites_) return std::nullopt;
   ++added_;
   MemberChange c;
@@ -111,28 +117,20 @@ std::optional<MemberChange> SimOperator::add(const Cluster& latest, bool voters_
   c.name = "n" + std::to_string(added_);
   c.host = "sim";
   c.port = static_cast<std::uint16_t>(kFirstNewPort + added_);
-  c.voter = !voters_fixed && latest.voter_count() < kMaxVoters && random.chance(0.3);
+  c.voter = latest.voter_count() < kMaxVoters && random.chance(0.3);
   return c;
 }
 
-std::optional<MemberChange> SimOperator::choose(const Cluster& latest, bool voters_fixed,
+std::optional<MemberChange> SimOperator::choose(const Cluster& latest,
                                                 std::optional<SiteId> leader,
                                                 const MemberChange* first, SimRandom& random) {
-  // A site that starts empty knows only the hosts file's sites (README, "Membership": there is
-  // no --join yet), so one of them stays a member to be found.
-  std::size_t hosts_file_members = 0;
-  for (SiteId id = 0; id < initial_sites_; ++id)
-    if (latest.is_member(id) &&
-        !(first && first->action == MemberAction::remove && latest.name(id) == first->name))
-      ++hosts_file_members;
   std::vector<SiteId> members, voters, others, removable;
   for (SiteId id = 0; id < latest.size(); ++id) {
     if (!latest.is_member(id)) continue;
     if (first && latest.name(id) == first->name) continue;
     members.push_back(id);
     (latest.is_voter(id) ? voters : others).push_back(id);
-    if ((id >= initial_sites_ || hosts_file_members > 1) && !(voters_fixed && latest.is_voter(id)))
-      removable.push_back(id);
+    removable.push_back(id);
   }
   // The leader as a target: removable, and not the burst's first change's.
   SiteId lead = leader.value_or(Trace::kNoSite);
@@ -145,11 +143,11 @@ std::optional<MemberChange> SimOperator::choose(const Cluster& latest, bool vote
   };
   // A burst's second change changes the voters when it can: two such changes decided less
   // than α apart are what the one-change-at-a-time rule exists to refuse.
-  const bool voters_please = first && !voters_fixed && random.chance(0.7);
+  const bool voters_please = first && random.chance(0.7);
   const std::uint64_t dice = voters_please ? 30 + random.below(50) : random.below(100);
-  if (dice < 30) return add(latest, voters_fixed, random);
+  if (dice < 30) return add(latest, random);
   if (dice < 50) {
-    if (!voters_fixed && !others.empty() && latest.voter_count() < kMaxVoters)
+    if (!others.empty() && latest.voter_count() < kMaxVoters)
       return named(MemberAction::promote, pick(others, random));
     return std::nullopt;
   }
@@ -171,14 +169,14 @@ std::optional<MemberChange> SimOperator::choose(const Cluster& latest, bool vote
   switch (random.below(5)) {
     case 0:  // a name in use
       if (members.empty()) return std::nullopt;
-      if (std::optional<MemberChange> a = add(latest, true, random)) {
+      if (std::optional<MemberChange> a = add(latest, random)) {
         a->name = latest.name(pick(members, random));
         return a;
       }
       return std::nullopt;
     case 1:  // an endpoint in use
       if (members.empty()) return std::nullopt;
-      if (std::optional<MemberChange> a = add(latest, true, random)) {
+      if (std::optional<MemberChange> a = add(latest, random)) {
         a->port = latest.site(pick(members, random)).port;
         return a;
       }

@@ -32,21 +32,23 @@ struct MemberAttempt {
 // the configuration the decided log has reached. Now and then it types a second change at
 // once, through another site, which the one-change-at-a-time rule should refuse, and now and
 // then one bound to be refused (a name or an endpoint in use, no such member, the last voter).
-// Each of its two lanes has its own client id and one change at a time, as the state
-// machine's dedup of retries requires.
+// It never types a change that could leave the voters that have their state short of a quorum
+// (the simulator says which, see poll). Each of its two lanes has its own client id and one
+// change at a time, as the state machine's dedup of retries requires.
 class SimOperator {
  public:
   SimOperator(const SimConfig& config, Trace& trace);
 
   // Called every tick: the changes to submit now (new ones, retries). `latest` is the
-  // configuration after every change decided so far; `state_lost` says some site is without
-  // its state (wiped, new, recovering): the voters then stay as they are (README,
-  // "Membership": replace a voter whose disk was lost while no change is in progress).
-  // `leader` finds the leader, if any.
-  std::vector<MemberAttempt> poll(TimeMs now, const std::vector<SiteId>& live,
-                                  const Cluster& latest, bool state_lost,
-                                  const std::function<std::optional<SiteId>()>& leader,
-                                  SimRandom& random);
+  // configuration after every change decided so far; a new change is typed only when `safe`
+  // says that it (with the changes under way) leaves a quorum of voters that have their state
+  // (Simulator::keeps_quorum_with_state). `leader` finds the leader, if any.
+  std::vector<MemberAttempt> poll(
+      TimeMs now, const std::vector<SiteId>& live, const Cluster& latest,
+      const std::function<bool(const std::vector<MemberChange>&)>& safe,
+      const std::function<std::optional<SiteId>()>& leader, SimRandom& random);
+  // The changes typed and not answered yet (which may or may not be decided).
+  std::vector<MemberChange> under_way() const;
   // Whether this request is one of the operator's.
   bool owns(RequestId id) const;
   // Whether the operator still waits for the outcome of this request: it ignores the answers
@@ -77,12 +79,10 @@ class SimOperator {
     std::optional<Pending> pending;
   };
 
-  // A change to make of `latest`, other than `first` (the change a burst goes with); one that
-  // leaves the voters as they are when `voters_fixed`.
-  std::optional<MemberChange> choose(const Cluster& latest, bool voters_fixed,
-                                     std::optional<SiteId> leader, const MemberChange* first,
-                                     SimRandom& random);
-  std::optional<MemberChange> add(const Cluster& latest, bool voters_fixed, SimRandom& random);
+  // A change to make of `latest`, other than `first` (the change a burst goes with).
+  std::optional<MemberChange> choose(const Cluster& latest, std::optional<SiteId> leader,
+                                     const MemberChange* first, SimRandom& random);
+  std::optional<MemberChange> add(const Cluster& latest, SimRandom& random);
   MemberAttempt start(Lane& lane, const MemberChange& change, TimeMs now,
                       const std::vector<SiteId>& live, SimRandom& random);
   std::optional<MemberAttempt> retry(Lane& lane, TimeMs now, const std::vector<SiteId>& live,
@@ -95,8 +95,7 @@ class SimOperator {
   TimeMs mean_interval_ms_;
   TimeMs timeout_ms_;
   int max_attempts_;
-  std::size_t initial_sites_;  // the hosts file's, ids 0 to initial_sites_ - 1
-  std::size_t max_sites_;      // ids, removed sites included: the initial ones and a few added
+  std::size_t max_sites_;  // ids, removed sites included: the initial ones and a few added
   std::array<Lane, 2> lanes_;
   TimeMs next_at_ = 0;
   bool healed_ = false;

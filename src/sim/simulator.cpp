@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 
+#include "core/membership.hpp"
+#include "paxoskv/limits.hpp"
+#include "paxoskv/member_change.hpp"
 #include "storage/storage_error.hpp"
 
 namespace paxoskv::sim {
@@ -279,24 +283,14 @@ void Simulator::topology_changed() {
 }
 
 // The disks the README says a cluster can lose and recover from; otherwise the power goes
-// instead.
+// instead. One lost disk at a time (README, "A voter that lost its files"): a voter's disk goes
+// only while every other site can vouch for its votes, and the voters that keep their state
+// must still be a quorum of every configuration: two voters of three without their state, or
+// one of two, is data loss in any majority-quorum system (and a voter without its state cannot
+// recover without a leader, which needs a quorum).
 bool Simulator::may_wipe(SiteId s) const {
-  const Cluster& latest = configuration_.latest();
-  // A site that starts empty knows only the hosts file's sites (README, "Membership": there is
-  // no --join yet): the last of them that is a member keeps its disk, to be found by the others.
-  if (s < cluster_.size() && latest.is_member(s) && hosts_file_members() <= 1) return false;
-  // "Replace a voter whose disk was lost while no change is in progress" (README,
-  // "Membership"): lost state and changes do not overlap, on either side.
-  if (!operator_.finished() || configuration_.window().size() > 1) return false;
-  if (!votes_somewhere(s)) return true;
-  // One lost disk at a time (README, "A voter that lost its files"): a voter's disk goes only
-  // while every voter can vouch for its votes, and the others are a quorum without it; two
-  // voters of three without their state, or one of two, is data loss in any majority-quorum
-  // system.
-  if (state_lost()) return false;
-  for (const Cluster* config : configuration_.window())
-    if (config->is_voter(s) && config->voter_count() - 1 < config->quorum()) return false;
-  return true;
+  if (votes_somewhere(s) && state_lost()) return false;
+  return keeps_quorum_with_state({}, s);
 }
 
 bool Simulator::state_lost() const {
@@ -304,11 +298,37 @@ bool Simulator::state_lost() const {
                      [](const Site& s) { return s.wiped || s.recovering; });
 }
 
-std::size_t Simulator::hosts_file_members() const {
-  std::size_t n = 0;
-  for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (configuration_.latest().is_member(s)) ++n;
-  return n;
+bool Simulator::keeps_quorum_with_state(const std::vector<MemberChange>& more,
+                                        SiteId also_lost) const {
+  auto holds = [&](const Cluster& c) {
+    return c.is_quorum([&](SiteId id) {
+      return id != also_lost &&
+             !(id < sites_.size() && (sites_[id].wiped || sites_[id].recovering));
+    });
+  };
+  for (const Cluster* config : configuration_.window())
+    if (!holds(*config)) return false;
+  // What the changes under way and `more` could make of the latest configuration: any of them
+  // may be refused (a second one in progress) or never decided, so every subset, in every
+  // order, each change by the core's rules.
+  std::vector<MemberChange> changes = operator_.under_way();
+  for (const MemberChange& change : more)
+    if (std::find(changes.begin(), changes.end(), change) == changes.end())
+      changes.push_back(change);
+  auto order = [](const MemberChange& a, const MemberChange& b) {
+    return std::tie(a.action, a.name, a.host, a.port, a.voter) <
+           std::tie(b.action, b.name, b.host, b.port, b.voter);
+  };
+  std::sort(changes.begin(), changes.end(), order);
+  do {
+    for (std::size_t n = 1; n <= changes.size(); ++n) {
+      Membership future(configuration_.latest());
+      for (std::size_t i = 0; i < n; ++i)
+        future.apply(i * limits::member_change_delay, member_command(changes[i], RequestId{}));
+      if (!holds(future.latest())) return false;
+    }
+  } while (std::next_permutation(changes.begin(), changes.end(), order));
+  return holds(configuration_.latest());
 }
 
 bool Simulator::votes_somewhere(SiteId s) const {
@@ -335,8 +355,11 @@ void Simulator::clients_act() {
 
 void Simulator::operator_acts() {
   const std::vector<MemberAttempt> attempts = operator_.poll(
-      now_, live_sites(), configuration_.latest(), state_lost(), [this] { return leader(); },
-      random_);
+      now_, live_sites(), configuration_.latest(),
+      [this](const std::vector<MemberChange>& more) {
+        return keeps_quorum_with_state(more, Trace::kNoSite);
+      },
+      [this] { return leader(); }, random_);
   for (const MemberAttempt& a : attempts) {
     if (!sites_[a.site].up()) continue;  // it crashed in the previous one's submission
     at_site(a.site, [&] {
@@ -706,11 +729,18 @@ std::string Simulator::describe_stuck() const {
       out += "\n  pending: " + describe(history_.at(*i));
   for (SiteId s = 0; s < sites_.size(); ++s) {
     if (!sites_[s].replica) continue;
-    ReplicaStatus st = sites_[s].replica->status();
+    const ReplicaStatus st = sites_[s].replica->status();
+    // Its role by the log in the slot it is to decide next and in the latest configuration, and
+    // in its own latest view: a site that is behind may not know what it is.
+    auto role = [&](const Cluster& c) {
+      return std::string(s < c.size() ? role_name(c.site(s).role) : "unknown");
+    };
     out += "\n  s" + std::to_string(s) + " (" + sites_[s].name + "): decided " +
            std::to_string(st.decided_end) + (st.is_leader ? ", leader" : "") + ", ballot " +
-           to_string(st.ballot) + (st.recovering ? ", recovering" : "") +
-           (configuration_.latest().is_member(s) ? "" : ", removed");
+           to_string(st.ballot) + (st.recovering ? ", recovering" : "") + "; " +
+           role(configuration_.at(st.decided_end)) + " at slot " + std::to_string(st.decided_end) +
+           ", latest " + role(configuration_.latest()) + " (" + role(sites_[s].replica->members()) +
+           " in its view)";
   }
   if (!operator_.finished()) out += "\n  a membership change is pending";
   return out;

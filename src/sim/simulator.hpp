@@ -155,8 +155,10 @@ class Simulator {
   bool may_wipe(SiteId s) const;
   // Some site is without its state: wiped, new, or recovering.
   bool state_lost() const;
-  // The hosts file's sites that are still members.
-  std::size_t hosts_file_members() const;
+  // Whether the voters that have their state (`also_lost` counted as without) are a quorum of
+  // every configuration of the slots the cluster works on, and of the one the changes under
+  // way and `more` would make.
+  bool keeps_quorum_with_state(const std::vector<MemberChange>& more, SiteId also_lost) const;
   void crash(SiteId s, CrashKind kind, bool in_io);
   // The sites up or the links between them changed: FaultLiveness recomputes who is covered.
   void topology_changed();

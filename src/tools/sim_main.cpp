@@ -61,8 +61,8 @@ phase K*10 ms long. The heal phase that follows runs until the cluster has settl
                         like a wiped site), promotes learners, removes sites (the leader too;
                         a removed site is stopped once that is safe), transfers leadership,
                         now and then types two changes at once, and now and then one bound to
-                        be refused. No voter change while a site is without its state, and no
-                        wiped disk while a change is under way (README, "Membership")
+                        be refused. Neither a change nor a wiped disk ever leaves the voters
+                        that keep their state short of a quorum (one lost disk at a time)
   --member-every MS     mean pause between two changes (default 2000); implies --member-changes
   --liveness-ms MS      bound on the time to settle after healing (default 30000)
   --bug NAME            inject a known bug into the core: forget_promise_on_restart,
