@@ -26,6 +26,11 @@ enum class InjectedBug : std::uint8_t {
   apply_out_of_order,         // a decided slot is applied before the slots below it
   no_check_quorum,            // a leader no quorum answers never steps down
   wiped_voter_votes_at_once,  // restore_amnesiac() is an empty restore: votes with no memory
+  // A membership change decided before the previous one governs is applied, not refused.
+  two_changes_in_flight,
+  // A leader applies a membership change to its configuration when it proposes it, before it
+  // is decided.
+  change_used_before_decided,
   // Bugs of the driver (driver::ReadyDriver), which carries out the Ready:
   forget_before_log_durable,  // acceptor records forgotten when a log fsync starts, not ends
   ack_before_fsync,           // every message sent before the fsyncs it depends on
@@ -134,6 +139,9 @@ class Replica {
   // keeps its former role until the removal governs every slot from the decided end on (it is
   // still a voter of the slots before). The driver's address book (Ready::members_changed).
   Cluster address_book() const;
+  // Every configuration known here, each with the first slot it governs: exact for the slots
+  // from the base of the latest snapshot to the decided end plus the change delay.
+  const std::vector<MemberEpoch>& member_epochs() const;
   // status().recovering, without the rest.
   bool recovering() const;
 

@@ -5,6 +5,7 @@
 #include "core/apply_result.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/command.hpp"
+#include "paxoskv/replica.hpp"
 #include "paxoskv/snapshot.hpp"
 
 namespace paxoskv {
@@ -17,7 +18,8 @@ namespace paxoskv {
 // window of slots a leader works on are at most two, one site apart.
 class Membership {
  public:
-  explicit Membership(Cluster initial);
+  // `bug`: two_changes_in_flight drops the one-change-at-a-time refusal (for the simulator).
+  explicit Membership(Cluster initial, InjectedBug bug = InjectedBug::none);
 
   // The configuration of `slot`. Meaningful for slots below decided end + the delay, and at or
   // above the base of the snapshot restored (below it, the oldest configuration known).
@@ -26,6 +28,8 @@ class Membership {
   const Cluster& latest() const { return epochs_.back().cluster; }
   // The first slot the latest configuration governs.
   Slot latest_from() const { return epochs_.back().from; }
+  // Every configuration known, oldest first.
+  const std::vector<MemberEpoch>& epochs() const { return epochs_; }
   // The distinct configurations of the slots [from, to], oldest first.
   std::vector<const Cluster*> spanning(Slot from, Slot to) const;
 
@@ -44,6 +48,7 @@ class Membership {
   std::vector<MemberEpoch>::const_iterator governing(Slot slot) const;
 
   Cluster initial_;
+  InjectedBug bug_;
   std::vector<MemberEpoch> epochs_;  // by `from`, ascending; the first from 0
 };
 

@@ -16,7 +16,7 @@ constexpr TimeMs kNever = std::numeric_limits<TimeMs>::min() / 2;
 }  // namespace
 
 ReplicaImpl::ReplicaImpl(Cluster cluster, SiteId self, ReplicaOptions options, std::uint64_t seed)
-    : members_(std::move(cluster)),
+    : members_(std::move(cluster), options.bug),
       self_(self),
       options_(options),
       rng_(seed),
@@ -818,6 +818,13 @@ void ReplicaImpl::propose(Command command) {
       if (std::string reason = promotion_problem(c->name); !reason.empty())
         command.value = "refuse " + reason;
     }
+    if (options_.bug == InjectedBug::change_used_before_decided) {
+      // As if decided in the slot it is about to take; when it is decided, the second
+      // application is refused here and nowhere else.
+      members_.apply(proposer_.next_slot(), command);
+      ready_.members_changed = true;
+      track_sites();
+    }
   }
   proposer_.propose(command);
 }
@@ -1149,6 +1156,10 @@ const Cluster& Replica::members() const {
 
 Cluster Replica::address_book() const {
   return impl_->address_book();
+}
+
+const std::vector<MemberEpoch>& Replica::member_epochs() const {
+  return impl_->member_epochs();
 }
 
 bool Replica::recovering() const {

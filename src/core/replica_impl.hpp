@@ -42,6 +42,7 @@ class ReplicaImpl {
   bool recovering() const { return recovery_.has_value(); }
   const Cluster& members() const { return members_.latest(); }
   Cluster address_book() const;
+  const std::vector<MemberEpoch>& member_epochs() const { return members_.epochs(); }
   ReplicaStatus status() const;
 
  private:

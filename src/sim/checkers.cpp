@@ -40,33 +40,41 @@ Slot log_end(const Replica& r) {
 // Sites compact at different points, so their logs start at different slots: they must agree
 // on every slot both still hold, on the decided end, the chain head and the map.
 std::optional<std::string> check_identical_logs(const std::vector<const Replica*>& replicas) {
-  const Replica& first = *replicas.at(0);
-  for (SiteId s = 1; s < replicas.size(); ++s) {
+  auto first_at =
+      std::find_if(replicas.begin(), replicas.end(), [](const Replica* r) { return r != nullptr; });
+  if (first_at == replicas.end()) return std::nullopt;
+  const Replica& first = **first_at;
+  const std::string f = "s" + std::to_string(first_at - replicas.begin());
+  for (SiteId s = 0; s < replicas.size(); ++s) {
+    if (replicas[s] == nullptr || replicas[s] == &first) continue;
     const Replica& r = *replicas[s];
     if (log_end(r) != log_end(first))
-      return "s0 decided " + std::to_string(log_end(first)) + " slots but s" + std::to_string(s) +
+      return f + " decided " + std::to_string(log_end(first)) + " slots but s" + std::to_string(s) +
              " decided " + std::to_string(log_end(r));
     for (Slot slot = std::max(r.log_start(), first.log_start()); slot < log_end(r); ++slot) {
       const LogEntry& a = first.log()[slot - first.log_start()];
       const LogEntry& b = r.log()[slot - r.log_start()];
       if (!(a == b))
-        return "slot " + std::to_string(slot) + ": s0 has " + describe(a.command) + " hash " +
-               to_hex(a.hash) + ", s" + std::to_string(s) + " has " + describe(b.command) +
-               " hash " + to_hex(b.hash);
+        return "slot " + std::to_string(slot) + ": " + f + " has " + describe(a.command) +
+               " hash " + to_hex(a.hash) + ", s" + std::to_string(s) + " has " +
+               describe(b.command) + " hash " + to_hex(b.hash);
     }
     if (r.head() != first.head())
-      return "s0 and s" + std::to_string(s) + " end at different chain heads " +
+      return f + " and s" + std::to_string(s) + " end at different chain heads " +
              to_hex(first.head()) + " and " + to_hex(r.head());
     if (r.kv() != first.kv())
-      return "s0 and s" + std::to_string(s) + " hold the same log but different maps";
+      return f + " and s" + std::to_string(s) + " hold the same log but different maps";
   }
   return std::nullopt;
 }
 
 bool logs_converged(const std::vector<const Replica*>& replicas) {
-  const Replica& first = *replicas.at(0);
-  for (const Replica* r : replicas)
-    if (log_end(*r) != log_end(first) || r->head() != first.head()) return false;
+  const Replica* first = nullptr;
+  for (const Replica* r : replicas) {
+    if (r == nullptr) continue;
+    if (first == nullptr) first = r;
+    if (log_end(*r) != log_end(*first) || r->head() != first->head()) return false;
+  }
   return true;
 }
 

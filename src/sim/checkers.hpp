@@ -20,6 +20,10 @@ class AgreementChecker {
   std::optional<std::string> observe(Slot slot, const Command& command, SiteId site, TimeMs now,
                                      const char* source);
   Slot slots_seen() const { return first_.size(); }
+  // The command first seen decided in `slot`, or nullptr.
+  const Command* decided(Slot slot) const {
+    return slot < first_.size() && first_[slot].known ? &first_[slot].command : nullptr;
+  }
 
  private:
   struct Decision {
@@ -35,7 +39,8 @@ class AgreementChecker {
 std::string describe(const Command& command);
 
 // After healing: every site holds the same log entries (commands and chain hashes), the same
-// chain head and the same applied map. `replicas[i]` is site i.
+// chain head and the same applied map. `replicas[i]` is site i, or nullptr for a site left out
+// (one removed from the configuration).
 std::optional<std::string> check_identical_logs(const std::vector<const Replica*>& replicas);
 // Cheap test of the same thing, to know when to stop running: same length, same head.
 bool logs_converged(const std::vector<const Replica*>& replicas);

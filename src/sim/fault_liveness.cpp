@@ -5,23 +5,36 @@
 
 namespace paxoskv::sim {
 
-FaultLiveness::FaultLiveness(const Cluster& cluster, TimeMs bound_ms)
-    : cluster_(cluster),
-      bound_ms_(bound_ms),
-      covered_(cluster.size(), false),
-      pending_(cluster.size()) {}
+FaultLiveness::FaultLiveness(TimeMs bound_ms) : bound_ms_(bound_ms) {}
+
+void FaultLiveness::track(SiteId site) {
+  if (site < covered_.size()) return;
+  covered_.resize(site + 1, false);
+  pending_.resize(site + 1);
+}
 
 void FaultLiveness::changed(TimeMs now, const std::vector<bool>& up,
-                            const std::function<bool(SiteId, SiteId)>& cut) {
+                            const std::function<bool(SiteId, SiteId)>& cut,
+                            const std::vector<const Cluster*>& configs) {
+  if (!up.empty()) track(static_cast<SiteId>(up.size() - 1));
   epoch_start_ = now;
   std::fill(covered_.begin(), covered_.end(), false);
   std::vector<SiteId> voters;
-  for (SiteId s = 0; s < cluster_.size(); ++s)
-    if (cluster_.is_voter(s) && up[s]) voters.push_back(s);
-  // Every subset of the up voters (at most 7 of them): a quorum with every link open both
-  // ways covers its members.
+  for (SiteId s = 0; s < up.size(); ++s)
+    if (up[s] && std::any_of(configs.begin(), configs.end(),
+                             [&](const Cluster* c) { return c->is_voter(s); }))
+      voters.push_back(s);
+  // Every subset of the up voters (a few, SimOperator keeps them so): a set with a quorum of
+  // every configuration and every link open both ways covers its members.
   for (std::uint32_t set = 1; set < (1u << voters.size()); ++set) {
-    if (static_cast<std::size_t>(std::popcount(set)) < cluster_.quorum()) continue;
+    bool quorums = true;
+    for (const Cluster* c : configs) {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < voters.size(); ++i)
+        if ((set >> i & 1u) && c->is_voter(voters[i])) ++n;
+      quorums = quorums && n >= c->quorum();
+    }
+    if (!quorums) continue;
     bool connected = true;
     for (std::size_t i = 0; i < voters.size() && connected; ++i)
       for (std::size_t j = 0; j < voters.size() && connected; ++j)
@@ -34,10 +47,12 @@ void FaultLiveness::changed(TimeMs now, const std::vector<bool>& up,
 }
 
 void FaultLiveness::submitted(SiteId site, RequestId id, TimeMs now) {
+  track(site);
   pending_[site].emplace(id, now);
 }
 
 void FaultLiveness::completed(SiteId site, RequestId id, TimeMs now) {
+  track(site);
   auto it = pending_[site].find(id);
   if (it == pending_[site].end()) return;
   if (covered_[site] && it->second >= epoch_start_) {
@@ -48,6 +63,7 @@ void FaultLiveness::completed(SiteId site, RequestId id, TimeMs now) {
 }
 
 void FaultLiveness::crashed(SiteId site) {
+  track(site);
   pending_[site].clear();
 }
 

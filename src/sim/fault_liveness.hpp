@@ -12,19 +12,23 @@
 
 namespace paxoskv::sim {
 
-// Liveness during faults, not only after them: while a quorum of voters is up (and not
-// recovering from lost state, when it may not vote yet) and every link between them works both
-// ways (whatever else is broken: one-way cuts, a leader that cannot
-// hear, a site that reaches no one, crashed sites), a request submitted at one of them
-// completes within `bound_ms`, counted from its submission or from when that quorum last
-// formed, whichever is later. Random loss, duplication and delay go on meanwhile.
+// Liveness during faults, not only after them: while a set of sites that are up (and not
+// recovering from lost state, when they may not vote yet) holds a quorum of voters of every
+// configuration of the slots the cluster works on (from its decided end to α slots above,
+// README "Membership": a leader needs them all) and every link between them works both ways
+// (whatever else is broken: one-way cuts, a leader that cannot hear, a site that reaches no
+// one, crashed sites), a request submitted at one of its voters completes within `bound_ms`,
+// counted from its submission or from when that set last formed, whichever is later. Random
+// loss, duplication and delay go on meanwhile.
 class FaultLiveness {
  public:
-  FaultLiveness(const Cluster& cluster, TimeMs bound_ms);
+  explicit FaultLiveness(TimeMs bound_ms);
 
-  // The sites that are up, or the links between them, changed at `now`.
+  // The sites that are up, the links between them or the configurations of the slots the
+  // cluster works on changed at `now`. `up` has an entry for every site.
   void changed(TimeMs now, const std::vector<bool>& up,
-               const std::function<bool(SiteId from, SiteId to)>& cut);
+               const std::function<bool(SiteId from, SiteId to)>& cut,
+               const std::vector<const Cluster*>& configs);
   void submitted(SiteId site, RequestId id, TimeMs now);
   void completed(SiteId site, RequestId id, TimeMs now);
   // Its requests died with it.
@@ -37,7 +41,9 @@ class FaultLiveness {
   std::uint64_t covered_requests() const { return covered_requests_; }
 
  private:
-  const Cluster& cluster_;
+  // Sizes the tables for sites up to `site`.
+  void track(SiteId site);
+
   TimeMs bound_ms_;
   TimeMs epoch_start_ = 0;
   std::vector<bool> covered_;  // by site: in a connected quorum of up voters since epoch_start_

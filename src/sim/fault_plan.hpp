@@ -57,6 +57,8 @@ class FaultPlan {
   std::optional<CrashOrder> maybe_crash(const std::vector<SiteId>& candidates);
   // How long a crashed site stays down.
   TimeMs down_time();
+  // A site added to the cluster, with the next id: the network's shapes include it.
+  void add_site() { ++sites_; }
 
   // Network changes so far, by NetworkShape.
   const std::array<std::uint64_t, kNetworkShapes>& shapes() const { return shapes_; }

@@ -8,7 +8,7 @@ namespace paxoskv::sim {
 
 namespace {
 
-constexpr std::array<std::pair<InjectedBug, std::string_view>, 9> kBugNames{{
+constexpr std::array<std::pair<InjectedBug, std::string_view>, 11> kBugNames{{
     {InjectedBug::none, "none"},
     {InjectedBug::forget_promise_on_restart, "forget_promise_on_restart"},
     {InjectedBug::accept_below_promise, "accept_below_promise"},
@@ -16,6 +16,8 @@ constexpr std::array<std::pair<InjectedBug, std::string_view>, 9> kBugNames{{
     {InjectedBug::apply_out_of_order, "apply_out_of_order"},
     {InjectedBug::no_check_quorum, "no_check_quorum"},
     {InjectedBug::wiped_voter_votes_at_once, "wiped_voter_votes_at_once"},
+    {InjectedBug::two_changes_in_flight, "two_changes_in_flight"},
+    {InjectedBug::change_used_before_decided, "change_used_before_decided"},
     {InjectedBug::forget_before_log_durable, "forget_before_log_durable"},
     {InjectedBug::ack_before_fsync, "ack_before_fsync"},
 }};
@@ -45,7 +47,8 @@ std::string SimConfig::validate() const {
   if (dup_rate < 0 || dup_rate > 0.9) return "--dup must be between 0 and 0.9";
   if (late_rate < 0 || late_rate > 0.5) return "--late must be between 0 and 0.5";
   if (min_delay_ms < 0 || max_delay_ms < min_delay_ms) return "--delay needs 0 <= MIN <= MAX";
-  if (mean_crash_interval_ms < kTickMs || mean_partition_interval_ms < kTickMs)
+  if (mean_crash_interval_ms < kTickMs || mean_partition_interval_ms < kTickMs ||
+      mean_member_change_interval_ms < kTickMs)
     return "fault intervals must be at least one tick";
   if (max_down_ms < kTickMs) return "--max-down must be at least one tick";
   if (liveness_bound_ms < kTickMs) return "--liveness-ms must be at least one tick";
@@ -68,6 +71,9 @@ SimConfig mixed_config(std::uint64_t seed) {
   c.mean_crash_interval_ms = seed % 5 == 0 ? 400 : 1500;
   // Some network shapes last long enough for FaultLiveness to hold them to its bound.
   c.mean_partition_interval_ms = seed % 7 == 0 ? 300 : seed % 11 == 0 ? 5000 : 1000;
+  // Three seeds in four change the membership, some of them every few hundred ms.
+  c.member_changes = seed % 4 != 3;
+  c.mean_member_change_interval_ms = seed % 8 < 2 ? 500 : 2000;
   c.snapshot_every = seed % 3 == 1 ? 10 : seed % 3 == 2 ? 20 : 50;
   c.log_tail = seed % 2 == 0 ? 2 : 10;
   return c;
@@ -105,6 +111,9 @@ std::string command_line(const SimConfig& c) {
   if (c.crashes && c.mean_crash_interval_ms != d.mean_crash_interval_ms)
     out << " --crash-every " << c.mean_crash_interval_ms;
   if (c.crashes && c.max_down_ms != d.max_down_ms) out << " --max-down " << c.max_down_ms;
+  if (c.member_changes) out << " --member-changes";
+  if (c.member_changes && c.mean_member_change_interval_ms != d.mean_member_change_interval_ms)
+    out << " --member-every " << c.mean_member_change_interval_ms;
   if (c.liveness_bound_ms != d.liveness_bound_ms) out << " --liveness-ms " << c.liveness_bound_ms;
   if (c.snapshot_every != d.snapshot_every) out << " --snapshot-every " << c.snapshot_every;
   if (c.log_tail != d.log_tail) out << " --log-tail " << c.log_tail;

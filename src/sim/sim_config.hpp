@@ -67,6 +67,14 @@ struct SimConfig {
   int fault_liveness_timeouts = 10;
   TimeMs fault_liveness_bound_ms() const;
 
+  // Membership changes during the faults (SimOperator): sites added (as learners, some to
+  // become voters) and started with empty disks, learners promoted, sites removed (the leader
+  // too) and stopped once their removal governs, leadership transferred; now and then two
+  // changes at once, and changes bound to be refused. The operator waits for the outcome of
+  // one change (or burst) and then a random time, on average this long, before the next.
+  bool member_changes = false;
+  TimeMs mean_member_change_interval_ms = 2000;
+
   // Compaction: small, so that runs snapshot often and crashed sites fall behind the log of
   // their peers and catch up by snapshot transfer.
   Slot snapshot_every = 20;
@@ -85,9 +93,9 @@ struct SimConfig {
 
 // The schedule of `seed` in a mixed sweep (CTest's, and paxoskv-sim --mixed): the knobs are
 // spread over the seeds so that every combination of cluster size (3 and 5 voters, a few 7,
-// some with a learner), loss rate (0 to 0.4), duplication, lateness, reordering and fault
-// intensity comes up, with partitions and crashes always on. Every knob it sets is a flag of
-// paxoskv-sim, so command_line() replays any of its seeds.
+// some with a learner), loss rate (0 to 0.4), duplication, lateness, reordering, fault
+// intensity and membership changes comes up, with partitions and crashes always on. Every knob it
+// sets is a flag of paxoskv-sim, so command_line() replays any of its seeds.
 SimConfig mixed_config(std::uint64_t seed);
 
 std::string_view bug_name(InjectedBug bug);

@@ -81,6 +81,14 @@ std::optional<std::pair<TimeMs, InFlight>> SimNetwork::pop_due(TimeMs until) {
   return std::nullopt;
 }
 
+void SimNetwork::add_site() {
+  const std::size_t n = cut_.size() + 1;
+  for (auto& row : cut_) row.resize(n, 0);
+  for (auto& row : last_arrival_) row.resize(n, 0);
+  cut_.emplace_back(n, 0);
+  last_arrival_.emplace_back(n, 0);
+}
+
 void SimNetwork::set_cut(SiteId from, SiteId to, bool cut) {
   assert(from != to);
   cut_[from][to] = cut ? 1 : 0;

@@ -49,6 +49,9 @@ class SimNetwork {
   // that is cut when they arrive are dropped here.
   std::optional<std::pair<TimeMs, InFlight>> pop_due(TimeMs until);
 
+  // A site added to the cluster, with the next id; its links work.
+  void add_site();
+  std::size_t sites() const { return cut_.size(); }
   bool is_cut(SiteId from, SiteId to) const { return cut_[from][to] != 0; }
   void set_cut(SiteId from, SiteId to, bool cut);
   void heal();

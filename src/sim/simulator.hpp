@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,13 +13,16 @@
 #include "paxoskv/replica.hpp"
 #include "sim/checkers.hpp"
 #include "sim/client_history.hpp"
+#include "sim/configuration_checker.hpp"
 #include "sim/fault_liveness.hpp"
 #include "sim/fault_plan.hpp"
+#include "sim/member_stats.hpp"
 #include "sim/sim_client.hpp"
 #include "sim/sim_config.hpp"
 #include "sim/sim_executor.hpp"
 #include "sim/sim_file_system.hpp"
 #include "sim/sim_network.hpp"
+#include "sim/sim_operator.hpp"
 #include "sim/sim_random.hpp"
 #include "sim/trace.hpp"
 
@@ -36,6 +40,7 @@ struct FaultStats {
   std::uint64_t unknown_outcomes = 0;     // operations a client gave up on
   std::uint64_t snapshots_taken = 0;      // compactions persisted
   std::uint64_t snapshots_installed = 0;  // snapshots received by transfer and persisted
+  MemberStats members;
 
   void add(const FaultStats& other);
   std::uint64_t total_crashes() const;
@@ -45,8 +50,8 @@ struct FaultStats {
 struct RunResult {
   bool ok = true;
   // The checker that failed: "agreement", "recovery" (a site refused its own files),
-  // "liveness during faults", "durability", "identical logs", "chain", "liveness" or
-  // "linearizability".
+  // "liveness during faults", "configuration", "durability", "identical logs", "chain",
+  // "liveness" or "linearizability".
   std::string checker;
   std::string explanation;
 
@@ -67,12 +72,20 @@ struct RunResult {
 
 // The world of one run: at every site the real consensus core (paxoskv::Replica) carried out
 // by the real driver (driver::ReadyDriver, which the site runs too) over a simulated disk as
-// weak as a real one, under one simulated clock and network, with clients. A fault phase of
-// `steps` ticks (partitions, loss, duplication, delays, process crashes and power cuts at any
-// instant, inside a write or while a lane's work is in flight) is followed by a heal phase:
-// faults stop, crashed sites restart, links heal, and the run goes on until every client is
-// done and every site holds the same log, or the liveness bound passes. Then the checkers
-// judge.
+// weak as a real one, under one simulated clock and network, with clients and an operator who
+// changes the membership. A fault phase of `steps` ticks (partitions, loss, duplication,
+// delays, process crashes and power cuts at any instant, inside a write or while a lane's work
+// is in flight; sites added, removed, promoted) is followed by a heal phase: faults stop,
+// crashed sites restart, links heal, and the run goes on until every client and the operator
+// are done and every member holds the same log, or the liveness bound passes. Then the
+// checkers judge.
+//
+// A site added by a change decided in the log gets its own simulated disk and endpoint, with
+// the id the change gave it; its process is started soon after, created with the hosts file's
+// configuration and that id, with an empty disk, and recovers like a wiped site. A removed
+// site runs on until a random time after its removal governs the slots the cluster works on,
+// and after that until stopping it is safe (retire_when_safe); then it is stopped for good,
+// and its files are checked as at the end of a run.
 class Simulator {
  public:
   explicit Simulator(const SimConfig& config);
@@ -86,6 +99,7 @@ class Simulator {
  private:
   class Sink;
   struct Site {
+    std::string name;                     // its files are named after it
     std::unique_ptr<SimFileSystem> disk;  // survives every crash of its site
     // While the site is up: its core, and the driver with what it runs on.
     std::optional<Replica> replica;
@@ -99,8 +113,14 @@ class Simulator {
     TimeMs armed_until = 0;
     // Recovering from lost state (Replica::recovering): it does not vote yet.
     bool recovering = false;
-    // Its disk was wiped and it has not recovered since.
+    // Its disk was wiped (or it is a new site) and it has not recovered since.
     bool wiped = false;
+    // Removed from the configuration, and its removal governs the slots from `removed_by`
+    // on: stopped for good once may_retire() has held for a while, from `retire_at` on.
+    std::optional<TimeMs> retire_at;
+    Slot removed_by = 0;
+    std::optional<TimeMs> may_retire_since;
+    bool retired = false;
 
     bool up() const { return replica.has_value(); }
   };
@@ -109,6 +129,7 @@ class Simulator {
   void advance_to(TimeMs until);
   void inject_faults();
   void clients_act();
+  void operator_acts();
   void heal();
   bool settled() const;
 
@@ -118,17 +139,41 @@ class Simulator {
   template <typename Action>
   void at_site(SiteId s, Action&& action);
   void check_decisions(SiteId s, const Ready& ready);
+  // Replays the decided log as far as it is known without a gap (ConfigurationChecker).
+  void replay_decisions();
+  void member_decided(Slot slot, const Command& command, const ReplayedSlot& replayed);
+  // A site added by a change: its disk and endpoint now, its process soon.
+  void add_site(const std::string& name);
+  // Removed sites whose removal governs the slots the cluster works on are stopped soon.
+  void schedule_retirements();
+  // Stopping removed site `s` loses no decision: see retire_when_safe().
+  bool may_retire(SiteId s) const;
+  void retire_when_safe(SiteId s);
+  void retire(SiteId s);
+  // A voter of a configuration of the slots the cluster works on, or of the latest one.
+  bool votes_somewhere(SiteId s) const;
+  bool may_wipe(SiteId s) const;
+  // Some site is without its state: wiped, new, or recovering.
+  bool state_lost() const;
+  // Whether the voters that have their state (`also_lost` counted as without) are a quorum of
+  // every configuration of the slots the cluster works on, and of the one the changes under
+  // way and `more` would make.
+  bool keeps_quorum_with_state(const std::vector<MemberChange>& more, SiteId also_lost) const;
   void crash(SiteId s, CrashKind kind, bool in_io);
   // The sites up or the links between them changed: FaultLiveness recomputes who is covered.
   void topology_changed();
   void start(SiteId s);
 
   void fail(std::string checker, std::string explanation);
+  // The site's files hold what its memory holds; stops its driver.
+  std::optional<std::string> check_files(SiteId s);
   void final_checks();
   std::string describe_stuck() const;
   std::vector<SiteId> live_sites() const;
   std::optional<SiteId> leader() const;
-  std::vector<const Replica*> replicas() const;
+  // The sites that must hold the same log at the end: up, and members of the configuration;
+  // nullptr for the others.
+  std::vector<const Replica*> member_replicas() const;
 
   SimConfig config_;
   Cluster cluster_;
@@ -136,10 +181,12 @@ class Simulator {
   Trace trace_;
   SimNetwork network_;
   FaultPlan faults_;
-  std::vector<Site> sites_;
+  std::deque<Site> sites_;  // grows while sites are in use: references must stay valid
   std::vector<SimClient> clients_;
+  SimOperator operator_;
   ClientHistory history_;
   AgreementChecker agreement_;
+  ConfigurationChecker configuration_;
   FaultLiveness fault_liveness_;
   TimeMs now_ = 0;
   bool healed_ = false;

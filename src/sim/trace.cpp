@@ -18,9 +18,9 @@ constexpr std::array<const char*, 15> kMessageNames{
 static_assert(kMessageNames.size() == std::variant_size_v<MessageBody>);
 
 // In the order of TraceKind.
-constexpr std::array<const char*, 12> kKindNames{
-    "deliver", "drop",    "drop-cut", "drop-down", "duplicate", "decide",
-    "CRASH",   "restart", "network",  "client",    "phase",     "VIOLATION",
+constexpr std::array<const char*, 13> kKindNames{
+    "deliver", "drop",    "drop-cut", "drop-down", "duplicate", "decide",    "CRASH",
+    "restart", "network", "client",   "member",    "phase",     "VIOLATION",
 };
 
 template <typename Entries>

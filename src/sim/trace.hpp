@@ -21,6 +21,7 @@ enum class TraceKind : std::uint8_t {
   restart,
   network,  // the shape of the partitions changed
   client,   // a client invoked, retried, completed or gave up an operation
+  member,   // a membership change typed, decided or reported; a site added or retired
   phase,    // the faults stopped
   check,    // a checker failed
 };

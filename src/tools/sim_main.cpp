@@ -1,6 +1,6 @@
 // paxoskv-sim: runs the real consensus core under a simulated clock, network and disks, with
-// faults, and checks agreement, convergence, liveness and linearizability. A seed replays a
-// schedule exactly.
+// faults and membership changes, and checks agreement, convergence, liveness, linearizability
+// and the configurations. A seed replays a schedule exactly.
 
 #include <algorithm>
 #include <chrono>
@@ -24,12 +24,15 @@ const char* const kUsage = R"(usage: paxoskv-sim --seed S --sites N --steps K [o
 Runs one simulated schedule of N voting sites and clients under faults. Each site is the real
 paxoskv::Replica with the site's own ReadyDriver, over a simulated disk that may lose any of its
 unsynced pages at a power cut. Faults: lost, duplicated, late and reordered messages, partitions
-and one-way cuts, process crashes, power cuts and wiped disks. Then the links heal (crashed
-sites restart when due) and the run checks: agreement (no slot decided twice with different
-values, ever), identical logs and chain heads after healing, liveness while the faults last
-(a request at a site of a connected quorum completes within a stated number of election
-timeouts) and after healing, and linearizability of the client history. Exit status 1 when a
-check fails; the trace of a failing run is printed.
+and one-way cuts, process crashes, power cuts and wiped disks; with --member-changes, membership
+changes too. Then the links heal (crashed sites restart when due) and the run checks: agreement
+(no slot decided twice with different values, ever), identical logs and chain heads after
+healing, liveness while the faults last (a request at a site of a connected quorum of every
+configuration the cluster works on completes within a stated number of election timeouts) and
+after healing, linearizability of the client history, and the configurations (every site's
+configuration of every slot is the one the decided log gives, configurations that govern slots
+less than alpha apart have quorums that meet, and a site reports the outcome of a change that the
+log gives it). Exit status 1 when a check fails; the trace of a failing run is printed.
 
 A step is one tick of simulated time (10 ms, every site ticks once): --steps K makes the fault
 phase K*10 ms long. The heal phase that follows runs until the cluster has settled.
@@ -52,15 +55,27 @@ phase K*10 ms long. The heal phase that follows runs until the cluster has settl
   --no-crashes          no crash-restarts
   --crash-every MS      mean time between crashes (default 1500)
   --max-down MS         longest time a crashed site stays down (default 1500)
+  --member-changes      an operator changes the membership during the faults, typing each
+                        change at a random site and retrying it like a client: it adds sites
+                        (some with 'voter'; each gets its own disk and endpoint and starts empty,
+                        like a wiped site), promotes learners, removes sites (the leader too;
+                        a removed site is stopped once that is safe), transfers leadership,
+                        now and then types two changes at once, and now and then one bound to
+                        be refused. Neither a change nor a wiped disk ever leaves the voters
+                        that keep their state short of a quorum (one lost disk at a time)
+  --member-every MS     mean pause between two changes (default 2000); implies --member-changes
   --liveness-ms MS      bound on the time to settle after healing (default 30000)
   --bug NAME            inject a known bug into the core: forget_promise_on_restart,
                         accept_below_promise, ignore_promised_values, apply_out_of_order,
                         no_check_quorum, wiped_voter_votes_at_once (a site started with
-                        nothing on disk votes at once); or into the driver:
+                        nothing on disk votes at once), two_changes_in_flight (no
+                        one-change-at-a-time refusal), change_used_before_decided (a leader
+                        applies a change when it proposes it); or into the driver:
                         forget_before_log_durable, ack_before_fsync
   --mixed               each seed picks its own cluster (3 or 5 voters, a few 7, some with a
-                        learner), loss, duplication, lateness and fault intensities, as the
-                        CTest sweep does; --steps, --bug and --trace still apply
+                        learner), loss, duplication, lateness, fault intensities and membership
+                        changes (three seeds in four), as the CTest sweep does; --steps, --bug
+                        and --trace still apply
   --trace               print the trace of every run, not only of failing ones
 )";
 
@@ -116,6 +131,10 @@ bool apply_valued(ToolOptions& o, const std::string& flag, const std::string& v,
   if (flag == "--crash-every") return set(c.mean_crash_interval_ms);
   if (flag == "--max-down") return set(c.max_down_ms);
   if (flag == "--liveness-ms") return set(c.liveness_bound_ms);
+  if (flag == "--member-every") {
+    c.member_changes = true;
+    return set(c.mean_member_change_interval_ms);
+  }
   if (flag == "--snapshot-every") return set(c.snapshot_every);
   if (flag == "--log-tail") return set(c.log_tail);
   if (flag == "--delay") {
@@ -154,6 +173,8 @@ std::optional<ToolOptions> parse(int argc, char** argv, std::string& error) {
       o.config.partitions = false;
     else if (flag == "--no-crashes")
       o.config.crashes = false;
+    else if (flag == "--member-changes")
+      o.config.member_changes = true;
     else if (i + 1 >= argc)
       error = "missing value after " + flag;
     else if (apply_valued(o, flag, argv[i + 1], error))

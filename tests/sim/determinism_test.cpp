@@ -55,6 +55,19 @@ BOOST_AUTO_TEST_CASE(same_seed_prints_the_same_trace_twice) {
   BOOST_TEST(other.text != first.text);
 }
 
+// Sites added, started with empty disks, removed and stopped, changes refused: all of it
+// replays too.
+BOOST_AUTO_TEST_CASE(a_schedule_with_membership_changes_prints_the_same_trace_twice) {
+  const std::string args = "--seed 1 --sites 3 --steps 500 --member-every 200 --trace";
+  const Output first = run_tool(args);
+  const Output second = run_tool(args);
+  BOOST_TEST(first.status == 0);
+  BOOST_TEST(first.text.find("first start of n1") != std::string::npos);
+  BOOST_TEST(first.text.find("retired") != std::string::npos);
+  BOOST_TEST(first.text.find("refused") != std::string::npos);
+  BOOST_TEST(first.text == second.text);
+}
+
 // The command a failure report prints replays, in the binary, the run the test saw.
 BOOST_AUTO_TEST_CASE(the_printed_command_replays_the_in_process_run) {
   SimConfig config;

@@ -11,8 +11,10 @@ using namespace paxoskv::sim;
 namespace {
 
 // Runs seeds 1, 2, ... of `base` with `bug` injected until a checker fails, up to `max_seeds`.
-// The failing seed must pass without the bug: the bug, not the schedule, is what was caught.
-void expect_caught(InjectedBug bug, SimConfig base, std::uint64_t max_seeds) {
+// The failing seed must pass without the bug: the bug, not the schedule, is what was caught;
+// when `checker` is given, that checker must be the one, with `clue` in its explanation.
+void expect_caught(InjectedBug bug, SimConfig base, std::uint64_t max_seeds,
+                   const std::string& checker = "", const std::string& clue = "") {
   base.bug = bug;
   base.trace_capacity = 0;
   for (std::uint64_t seed = 1; seed <= max_seeds; ++seed) {
@@ -24,6 +26,10 @@ void expect_caught(InjectedBug bug, SimConfig base, std::uint64_t max_seeds) {
                        << ": caught after " << seed << " seeds by the " << result.checker
                        << " check at " << result.end_ms << " ms: " << result.explanation
                        << "\n  replay: " << command_line(config) << " --trace");
+    if (!checker.empty()) {
+      BOOST_TEST(result.checker == checker);
+      BOOST_TEST(result.explanation.find(clue) != std::string::npos, result.explanation);
+    }
     SimConfig healthy = config;
     healthy.bug = InjectedBug::none;
     const RunResult control = run_simulation(healthy);
@@ -110,6 +116,33 @@ BOOST_AUTO_TEST_CASE(forget_before_log_durable_is_caught) {
 // that decided a value no longer holds it, and another value is decided in its slot.
 BOOST_AUTO_TEST_CASE(ack_before_fsync_is_caught) {
   expect_caught(InjectedBug::ack_before_fsync, SimConfig{}, 100);
+}
+
+// Membership. Both need changes, and the first two in quick succession: the operator changes
+// the membership every few hundred ms, and now and then types two changes at once.
+SimConfig with_member_changes() {
+  SimConfig c;
+  c.voters = 5;
+  c.member_changes = true;
+  c.mean_member_change_interval_ms = 300;
+  return c;
+}
+
+// Without the one-at-a-time refusal, two changes of the voters decided less than α apart give
+// configurations whose quorums need not meet: the configuration checker's quorum rule. The
+// sites all agree with the replay of the log (it breaks the rule alike), so nothing else sees
+// it until two such quorums actually decide apart.
+BOOST_AUTO_TEST_CASE(two_changes_in_flight_is_caught) {
+  expect_caught(InjectedBug::two_changes_in_flight, with_member_changes(), 100, "configuration",
+                "disjoint quorums");
+}
+
+// A leader that applies a change when it proposes it computes a configuration that the log
+// does not give (for a while, or for good when the proposal is lost): the configuration
+// checker's comparison of every site's configurations with the replay of the log.
+BOOST_AUTO_TEST_CASE(change_used_before_decided_is_caught) {
+  expect_caught(InjectedBug::change_used_before_decided, with_member_changes(), 100,
+                "configuration", "configuration [");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -23,6 +23,8 @@ BOOST_AUTO_TEST_CASE(seeds_that_once_failed_pass) {
   for (const std::uint64_t seed : {31035, 118435, 147401}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
       SimConfig config = mixed_config(seed);
+      // Found before the sweep changed the membership: their schedules are those of then.
+      config.member_changes = false;
       config.trace_capacity = 0;
       const RunResult result = run_simulation(config);
       if (!result.ok) test::report_failure(config, result);

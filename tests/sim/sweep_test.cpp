@@ -1,5 +1,6 @@
 // The main evidence: thousands of seeded schedules, over 3- and 5-voter clusters (some 7, some
-// with a learner), with every fault kind, and every checker passing.
+// with a learner), with every fault kind and every kind of membership change, and every checker
+// passing.
 
 #include <boost/test/unit_test.hpp>
 
@@ -57,6 +58,13 @@ BOOST_AUTO_TEST_CASE(every_checker_passes_under_every_fault_kind) {
   BOOST_TEST(totals.network.duplicated > 0u);
   BOOST_TEST(totals.network.late > 0u);
   BOOST_TEST(totals.network.cut > 0u);
+  // And every kind of membership change, with refusals, sites started and stopped.
+  const MemberStats& m = totals.members;
+  for (std::uint64_t n :
+       {m.applied, m.refused, m.refused_in_progress, m.added, m.added_as_voter, m.promoted,
+        m.removed, m.removed_leader, m.transfers, m.by_leader, m.bursts, m.sites_started,
+        m.sites_retired, m.added_crashed, m.added_wiped})
+    BOOST_TEST(n > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -165,6 +165,21 @@ BOOST_AUTO_TEST_CASE(a_snapshot_keeps_the_epochs_that_still_govern) {
   BOOST_TEST((restored.at(s.base) == m.at(s.base)));
 }
 
+// A site restored from a snapshot knows one epoch, a changed configuration: its own next
+// snapshot must name it, not fall back to the hosts file (found by the simulator once it changed
+// the membership).
+BOOST_AUTO_TEST_CASE(a_snapshot_of_a_restored_configuration_names_it) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(10, change(MemberAction::remove, "gamma")).ok);
+  Membership restored(test::make_cluster(3));
+  restored.restore(m.epochs_from(20 + kDelay));
+  BOOST_REQUIRE(restored.epochs().size() == 1u);
+  Membership again(test::make_cluster(3));
+  again.restore(restored.epochs_from(30 + kDelay));
+  BOOST_TEST((again.at(30 + kDelay) == m.at(30 + kDelay)));
+  BOOST_TEST((again.latest() == m.latest()));
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_with_bad_members_is_refused_with_a_reason) {
   Snapshot s;
   s.base = 5;
