@@ -221,8 +221,11 @@ bool Proposer::quorum_at_probe(std::uint64_t probe) const {
 // reports. Until every slot a promise reported is decided and every configuration of the next
 // α slots has promised, a write completed before a read may lie above the next slot.
 bool Proposer::settled() const {
+  return learner_.decided_end() >= recover_end_ && window_promised();
+}
+
+bool Proposer::window_promised() const {
   const Slot decided = learner_.decided_end();
-  if (decided < recover_end_) return false;
   for (const Cluster* config : members_.spanning(decided, decided + kDelay - 1))
     if (!promised_by_quorum(*config)) return false;
   return true;
@@ -294,11 +297,13 @@ void Proposer::tick(TimeMs now, Outbox& out) {
     prepare_missing(members_.spanning(prepare_from_, prepare_from_ + kDelay - 1), out);
   }
   if (!is_leader()) return;
-  if (prepare_wanted_ && now - prepare_sent_at_ >= options_.retransmit_ms) {
-    // The window reached a configuration with voters that have not promised this ballot.
+  if ((prepare_wanted_ || !window_promised()) && now - prepare_sent_at_ >= options_.retransmit_ms) {
+    // The window reached a configuration with voters that have not promised this ballot: to
+    // propose there, or (in an idle cluster, after a change) to confirm reads (settled()).
     prepare_sent_at_ = now;
     prepare_wanted_ = false;
-    prepare_missing({&members_.at(next_slot_)}, out);
+    const Slot decided = learner_.decided_end();
+    prepare_missing(members_.spanning(decided, std::max(decided + kDelay - 1, next_slot_)), out);
   }
   fill_window();
   if (now - heartbeat_sent_at_ >= options_.heartbeat_interval_ms) probe_wanted_ = true;

@@ -105,6 +105,8 @@ class Proposer {
   bool quorum_at_probe(std::uint64_t probe) const;
   // Whether this leader knows every slot chosen before now to lie below its next slot.
   bool settled() const;
+  // Whether each configuration of the α slots from the decided end has promised this ballot.
+  bool window_promised() const;
   // Every configuration that sites working on the current slots belong to: the active ones
   // and the latest.
   std::vector<const Cluster*> audience() const;
