@@ -77,9 +77,9 @@ ApplyResult Membership::apply(Slot slot, const Command& command) {
 }
 
 std::vector<MemberEpoch> Membership::epochs_from(Slot base) const {
-  // Never changed: the hosts file governs. A single epoch restored from a snapshot is a later
-  // configuration, which the snapshot must name.
-  if (epochs_.size() == 1 && epochs_.front().cluster == initial_) return {};
+  // One epoch alone is also what a snapshot above the last change restores: only the hosts
+  // file's, from slot 0, may be left out.
+  if (epochs_.size() == 1 && epochs_.front() == MemberEpoch{0, initial_}) return {};
   return std::vector<MemberEpoch>(governing(base), epochs_.cend());
 }
 

@@ -202,7 +202,7 @@ void Faults::heal() {
   stop_proxy();
   for (std::size_t i = 0; i < cluster_.size(); ++i) {
     if (cluster_.paused(i)) cluster_.resume(i);
-    if (!cluster_.running(i)) restart(i);
+    if (cluster_.wanted(i) && !cluster_.running(i)) restart(i);
   }
 }
 

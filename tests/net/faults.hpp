@@ -58,7 +58,8 @@ class Faults {
   void pause(std::size_t site);
   void resume(std::size_t site);
 
-  // Everything back to normal: links, loss, proxy, paused and killed sites.
+  // Everything back to normal: links, loss, proxy, paused and killed sites (not the spare
+  // sites that never ran, nor the retired ones).
   void heal();
 
   void count(const std::string& kind, std::uint64_t n = 1) { counts_[kind] += n; }

@@ -52,8 +52,13 @@ paxoskv::net::ClientOp client_op(OpKind kind) {
 
 }  // namespace
 
-Load::Load(std::filesystem::path hosts_file, std::size_t clients, std::uint64_t seed)
-    : hosts_file_(std::move(hosts_file)), clients_(clients), seed_(seed), start_(Clock::now()) {}
+Load::Load(std::filesystem::path hosts_file, std::size_t clients, std::uint64_t seed,
+           LoadOptions options)
+    : hosts_file_(std::move(hosts_file)),
+      clients_(clients),
+      seed_(seed),
+      options_(options),
+      start_(Clock::now()) {}
 
 Load::~Load() {
   join();
@@ -68,6 +73,10 @@ void Load::start(std::chrono::seconds duration) {
   thread_ = std::thread([this, duration] { run(duration); });
 }
 
+void Load::stop() {
+  stopped_ = true;
+}
+
 void Load::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -78,15 +87,20 @@ void Load::run(std::chrono::seconds duration) {
   std::mt19937_64 random(seed_);
   std::vector<std::unique_ptr<paxoskv::client::Session>> sessions;
   std::vector<std::uint64_t> written(clients_, 0);
-  for (std::size_t i = 0; i < clients_; ++i)
-    sessions.push_back(
-        std::make_unique<paxoskv::client::Session>(io, cluster, session_options(cluster, i)));
+  std::shared_ptr<paxoskv::client::SiteHealth> health;
+  if (options_.share_site_health)
+    health = std::make_shared<paxoskv::client::SiteHealth>(cluster.size());
+  for (std::size_t i = 0; i < clients_; ++i) {
+    auto options = session_options(cluster, i);
+    options.health = health;
+    sessions.push_back(std::make_unique<paxoskv::client::Session>(io, cluster, options));
+  }
   const std::int64_t end_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 
   std::function<void(std::size_t)> issue = [&](std::size_t client) {
     std::int64_t now = now_ms();
-    if (now >= end_ms) {
+    if (now >= end_ms || stopped_) {
       sessions[client]->close();
       return;
     }
@@ -113,8 +127,8 @@ void Load::run(std::chrono::seconds duration) {
   io.run();
 }
 
-void Load::final_reads() {
-  paxoskv::Cluster cluster = load_cluster(hosts_file_);
+void Load::final_reads(const std::filesystem::path& hosts_file) {
+  paxoskv::Cluster cluster = load_cluster(hosts_file.empty() ? hosts_file_ : hosts_file);
   boost::asio::io_context io;
   paxoskv::client::Session session(io, cluster, session_options(cluster, 0));
   const std::uint64_t reader = clients_;  // a client id of its own in the history

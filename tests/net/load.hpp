@@ -34,9 +34,17 @@ struct AckedWrite {
   std::string value;
 };
 
+struct LoadOptions {
+  // The clients share which sites timed out lately and skip them for a while, and send a retry
+  // to every other site as well, as paxoskv-bench does: for a hosts file that lists sites
+  // which are down for good (removed, or not added yet).
+  bool share_site_health = false;
+};
+
 class Load {
  public:
-  Load(std::filesystem::path hosts_file, std::size_t clients, std::uint64_t seed);
+  Load(std::filesystem::path hosts_file, std::size_t clients, std::uint64_t seed,
+       LoadOptions options = {});
   ~Load();  // joins the load thread
   Load(const Load&) = delete;
   Load& operator=(const Load&) = delete;
@@ -44,10 +52,13 @@ class Load {
   // Runs `clients` closed-loop clients on a thread of their own; no new request starts after
   // `duration`, and the thread ends when the last outstanding one has finished or given up.
   void start(std::chrono::seconds duration);
+  // No new request starts from now on (before the duration given to start() is over).
+  void stop();
   void join();
   // After join(): one linearizable get of every key the load used, by a fresh client, added
-  // to the history (after everything else, so the checker sees the final state).
-  void final_reads();
+  // to the history (after everything else, so the checker sees the final state). The client
+  // asks the sites of `hosts_file` (empty: the load's own).
+  void final_reads(const std::filesystem::path& hosts_file = {});
 
   std::int64_t now_ms() const;
   const paxoskv::sim::ClientHistory& history() const { return history_; }
@@ -61,7 +72,9 @@ class Load {
   std::filesystem::path hosts_file_;
   std::size_t clients_;
   std::uint64_t seed_;
+  LoadOptions options_;
   std::chrono::steady_clock::time_point start_;
+  std::atomic<bool> stopped_{false};
   std::thread thread_;
   paxoskv::sim::ClientHistory history_;
   std::set<std::string> keys_;

@@ -18,13 +18,11 @@
 #include <set>
 #include <thread>
 
-#include "client/client.hpp"
+#include "checks.hpp"
 #include "environment.hpp"
 #include "faults.hpp"
 #include "load.hpp"
-#include "net/hosts_file.hpp"
 #include "net_cluster.hpp"
-#include "sim/linearizability.hpp"
 
 using namespace net_test;
 using namespace std::chrono_literals;
@@ -50,21 +48,10 @@ const char* schedule_name(Schedule s) {
   return "?";
 }
 
-// The site most sites (with the highest ballot) name as leader, if any answers.
-std::optional<std::size_t> find_leader(NetCluster& cluster) {
-  std::optional<std::size_t> leader;
-  std::uint64_t best_round = 0;
-  for (std::size_t i = 0; i < cluster.size(); ++i) {
-    auto status = cluster.status(i, 1s);
-    if (!status || status->leader.empty() || (leader && status->ballot_round < best_round))
-      continue;
-    for (std::size_t j = 0; j < cluster.size(); ++j)
-      if (cluster.name(j) == status->leader) {
-        leader = j;
-        best_round = status->ballot_round;
-      }
-  }
-  return leader;
+std::vector<std::size_t> all_sites(std::size_t n) {
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i) all[i] = i;
+  return all;
 }
 
 std::vector<std::size_t> random_minority(std::size_t n, std::mt19937_64& random) {
@@ -119,7 +106,7 @@ void drive_faults(Schedule schedule, Faults& faults, NetCluster& cluster, Clock:
       return;
     case Schedule::leader_isolation:
       for (int step = 0; pace(step == 0 ? 1s : 1500ms); ++step) {
-        auto leader = find_leader(cluster);
+        auto leader = find_leader(cluster, all_sites(n));
         if (!leader) continue;
         switch (step % 3) {
           case 0:
@@ -159,38 +146,6 @@ void drive_faults(Schedule schedule, Faults& faults, NetCluster& cluster, Clock:
   }
 }
 
-// A write that only succeeds once a leader commits again; true if one did before `deadline`.
-bool barrier_write(const std::filesystem::path& hosts, Clock::time_point deadline) {
-  auto loaded = paxoskv::load_hosts(hosts.string());
-  const auto& cluster = std::get<paxoskv::Cluster>(loaded);
-  while (Clock::now() < deadline) {
-    boost::asio::io_context io;
-    paxoskv::client::Session session(io, cluster, {});
-    bool ok = false;
-    session.request(paxoskv::net::ClientOp::put, "barrier", "after-heal",
-                    [&](const paxoskv::client::Result& r) {
-                      ok = r.ok;
-                      session.close();
-                    });
-    io.run();
-    if (ok) return true;
-  }
-  return false;
-}
-
-// Polls every site's chain head until all are the same, or the deadline.
-std::vector<std::optional<std::string>> wait_one_head(NetCluster& cluster,
-                                                      Clock::time_point deadline) {
-  std::vector<std::optional<std::string>> heads(cluster.size());
-  for (;;) {
-    for (std::size_t i = 0; i < cluster.size(); ++i) heads[i] = cluster.chain_head(i, 20s);
-    bool same = heads[0].has_value();
-    for (const auto& h : heads) same = same && h == heads[0];
-    if (same || Clock::now() >= deadline) return heads;
-    std::this_thread::sleep_for(200ms);  // re-check; the deadline bounds the wait
-  }
-}
-
 void run_schedule(std::size_t n, Schedule schedule) {
   const int seconds = load_seconds();
   const std::uint64_t seed = 1000 * n + static_cast<std::uint64_t>(schedule) + 1;
@@ -209,44 +164,12 @@ void run_schedule(std::size_t n, Schedule schedule) {
   load.join();
   faults.heal();
 
-  BOOST_TEST(barrier_write(cluster.hosts_file(), Clock::now() + 60s),
-             "no write succeeded within 60 s after heal");
-  auto heads = wait_one_head(cluster, Clock::now() + 60s);
-  bool converged = heads[0].has_value();
-  for (const auto& h : heads) converged = converged && h == heads[0];
-  BOOST_TEST(converged, "the sites do not converge to one chain head after heal");
-  load.final_reads();
+  const std::vector<std::size_t> sites = all_sites(n);
+  HealedChecks checks = check_after_heal(cluster, load, sites, cluster.hosts_file());
 
-  // Lost acknowledged writes: every one must be in the decided log (values are unique).
-  std::set<std::tuple<std::string, std::string, std::string>> decided;
-  auto log = cluster.print_log(0, 60s);
-  BOOST_TEST_REQUIRE(log.has_value(), "no `print log` answer from " << cluster.name(0));
-  for (const auto& line : *log)
-    if (auto entry = e2e::parse_log_line(line))
-      decided.insert({entry->op, entry->key, entry->value});
-  auto acked = load.acked_writes();
-  std::size_t lost = 0;
-  for (const auto& w : acked)
-    if (!decided.count({w.op, w.key, w.value})) {
-      if (++lost <= 10)
-        BOOST_TEST_MESSAGE("lost acknowledged write: " << w.op << " " << w.key << " " << w.value);
-    }
-  BOOST_TEST(lost == 0u, lost << " acknowledged writes are not in the decided log");
-
-  auto check_start = Clock::now();
-  auto report = paxoskv::sim::check_linearizable(load.history().for_checker());
-  double check_s = std::chrono::duration<double>(Clock::now() - check_start).count();
-  BOOST_TEST(report.ok, "history not linearizable on key " << report.key << ":\n"
-                                                           << report.explanation);
-  BOOST_TEST(!report.inconclusive, "linearizability not proven: " << report.explanation);
-
-  // A datagram the proxy sent from the wrong source would be refused as from an unknown
-  // endpoint, and counted. (A restarted site counts from zero: this is a lower bound.)
-  std::uint64_t refused = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    if (auto status = cluster.status(i, 20s)) refused += status->dropped;
   if (schedule == Schedule::proxy_chaos) {
-    BOOST_TEST(refused == 0u, refused << " datagrams refused by the sites behind the proxy");
+    BOOST_TEST(checks.refused == 0u,
+               checks.refused << " datagrams refused by the sites behind the proxy");
     // The faults did happen: the proxy's counts.
     const std::string& stats = faults.proxy_stats();
     for (const char* field : {"received=", "duplicated=", "reordered="}) {
@@ -256,22 +179,9 @@ void run_schedule(std::size_t n, Schedule schedule) {
     }
   }
 
-  LoadFigures f = load.figures();
-  std::string head_list;
-  for (std::size_t i = 0; i < n; ++i)
-    head_list += " " + cluster.name(i) + "=" + (heads[i] ? heads[i]->substr(0, 16) : "?");
   std::cout << "net run: " << n << " sites, " << schedule_name(schedule) << ", " << seconds
             << " s of load, seed " << seed << "\n"
-            << "  ops: " << f.ok << " ok, " << f.failed_reads << " failed reads, "
-            << f.indeterminate << " indeterminate writes (" << acked.size()
-            << " acknowledged writes, " << log->size() << " decided slots)\n"
-            << "  faults: " << faults.describe_counts() << "\n"
-            << "  linearizability: "
-            << (report.ok ? (report.inconclusive ? "inconclusive" : "ok") : "VIOLATION") << ", "
-            << report.states_explored << " states, " << check_s << " s\n"
-            << "  lost acknowledged writes: " << lost << "; datagrams refused by sites: " << refused
-            << "\n"
-            << "  chain heads:" << head_list << (converged ? " (identical)" : " (DIFFERENT)")
+            << describe(checks, load.figures(), cluster, sites, faults.describe_counts())
             << std::endl;
 }
 

@@ -180,6 +180,30 @@ BOOST_AUTO_TEST_CASE(a_snapshot_of_a_restored_configuration_names_it) {
   BOOST_TEST((again.latest() == m.latest()));
 }
 
+// Found by the net schedule three_sites_membership_changes: a site restarted from a snapshot
+// above the last change holds that one epoch alone, and its next snapshot left the members
+// out as if the cluster had never changed. Restarted from that one, the site went back to the
+// hosts file's configuration: a site that had joined no longer named itself, and it refused
+// the datagrams of later members as from unknown senders.
+BOOST_AUTO_TEST_CASE(a_snapshot_after_a_restored_snapshot_keeps_its_one_epoch) {
+  Membership m(test::make_cluster(3));
+  BOOST_TEST(m.apply(10, add("delta", 5004)).ok);
+  const Slot base = 10 + 2 * kDelay;  // above the change: only its epoch governs there
+  const auto epochs = m.epochs_from(base);
+  BOOST_REQUIRE(epochs.size() == 1u);
+
+  Membership restored(test::make_cluster(3));
+  restored.restore(epochs);
+  const auto again = restored.epochs_from(base + 100);
+  BOOST_REQUIRE(again.size() == 1u);
+  BOOST_TEST((again[0] == epochs[0]));
+
+  Membership restarted(test::make_cluster(3));
+  restarted.restore(again);
+  BOOST_TEST((restarted.latest() == m.latest()));
+  BOOST_TEST(restarted.latest().size() == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_with_bad_members_is_refused_with_a_reason) {
   Snapshot s;
   s.base = 5;
