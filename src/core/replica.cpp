@@ -813,10 +813,11 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
 void ReplicaImpl::propose(Command command) {
   if (command.op == Op::member) {
     auto change = member_change_of(command);
-    if (const auto* c = std::get_if<MemberChange>(&change);
-        c && c->action == MemberAction::promote) {
-      if (std::string reason = promotion_problem(c->name); !reason.empty())
-        command.value = "refuse " + reason;
+    if (const auto* c = std::get_if<MemberChange>(&change)) {
+      std::string reason;
+      if (c->action == MemberAction::promote) reason = promotion_problem(c->name);
+      if (c->action == MemberAction::remove) reason = removal_problem(c->name);
+      if (!reason.empty()) command.value = "refuse " + reason;
     }
     if (options_.bug == InjectedBug::change_used_before_decided) {
       // As if decided in the slot it is about to take; when it is decided, the second
@@ -880,13 +881,33 @@ void ReplicaImpl::maybe_promote_joining() {
 // not through the log (there is no slot left that it may propose), but with a heartbeat that
 // tells the voter best placed to lead to campaign at once.
 void ReplicaImpl::step_down_if_removed() {
-  if (!proposer_.is_leader() || current().is_voter(self_) ||
-      learner_.decided_end() < members_.latest_from())
-    return;
+  if (!proposer_.is_leader()) return;
+  // Every slot it proposed is decided, and it may not propose the next one. (Not "once the
+  // latest change governs": a later change may govern later still, mixed seed 2094.)
+  const Slot next = proposer_.next_slot();
+  if (learner_.decided_end() < next || members_.at(next).is_voter(self_)) return;
   if (std::optional<SiteId> next = handover_target())
     out_.send(*next, Heartbeat{proposer_.ballot(), learner_.decided_end(), 0, true});
   proposer_.step_down();
   leader_hint_.reset();
+}
+
+// A removal shrinks the quorum, but it also takes a vote away: when the voters left that answer
+// this leader (a voter recovering from a lost disk answers nothing) are no quorum of the new
+// configuration, nothing could be decided after it, not even the change that would mend it,
+// and a recovering voter would wait for a leader for good (etcd's strict reconfiguration check
+// refuses the same).
+std::string ReplicaImpl::removal_problem(const std::string& name) const {
+  const std::optional<SiteId> site = current().find(name);
+  if (!site || !current().is_voter(*site)) return "";  // refused when applied, or harmless
+  Cluster next = current();
+  next.set_role(*site, Role::removed);
+  if (next.voter_count() == 0) return "";  // "cannot remove the last voter", when applied
+  const bool enough = next.is_quorum([&](SiteId s) {
+    return s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms;
+  });
+  if (enough) return "";
+  return "removing " + name + " would leave too few voters answering for a quorum";
 }
 
 std::string ReplicaImpl::promotion_problem(const std::string& name) const {

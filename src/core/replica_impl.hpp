@@ -114,7 +114,8 @@ class ReplicaImpl {
   // The voter of the latest configuration best placed to lead next: answering this leader, and
   // the furthest along.
   std::optional<SiteId> handover_target() const;
-  // A leader whose removal governs, with every slot below decided, hands over and steps down.
+  // A leader whose removal governs its next slot, with every slot below decided, hands over
+  // and steps down.
   void step_down_if_removed();
   void check_quorum();
   bool quorum_heard() const;
@@ -135,6 +136,7 @@ class ReplicaImpl {
   // becomes a refusal.
   void propose(Command command);
   std::string promotion_problem(const std::string& name) const;
+  std::string removal_problem(const std::string& name) const;
   void route_requests();
   void route(const Command& command, Request& request);
   void route(std::uint64_t read_id, PendingRead& read);

@@ -7,6 +7,7 @@
 
 #include "core/apply_result.hpp"
 #include "core/membership.hpp"
+#include "paxoskv/limits.hpp"
 #include "paxoskv/member_change.hpp"
 #include "paxoskv/ready.hpp"
 #include "paxoskv/replica.hpp"
@@ -66,6 +67,10 @@ class ConfigurationChecker {
   Slot latest_from() const { return membership_.latest_from(); }
   // The configurations of the slots [end, end + α): those a leader works on now.
   std::vector<const Cluster*> window() const;
+  // The configurations of the slots from `from` to the end of the window.
+  std::vector<const Cluster*> spanning(Slot from) const {
+    return membership_.spanning(from, end_ + limits::member_change_delay - 1);
+  }
 
  private:
   Membership membership_;

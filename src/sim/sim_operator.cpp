@@ -121,8 +121,7 @@ std::optional<MemberChange> SimOperator::add(const Cluster& latest, SimRandom& r
   return c;
 }
 
-std::optional<MemberChange> SimOperator::choose(const Cluster& latest,
-                                                std::optional<SiteId> leader,
+std::optional<MemberChange> SimOperator::choose(const Cluster& latest, std::optional<SiteId> leader,
                                                 const MemberChange* first, SimRandom& random) {
   std::vector<SiteId> members, voters, others, removable;
   for (SiteId id = 0; id < latest.size(); ++id) {

@@ -43,10 +43,11 @@ class SimOperator {
   // configuration after every change decided so far; a new change is typed only when `safe`
   // says that it (with the changes under way) leaves a quorum of voters that have their state
   // (Simulator::keeps_quorum_with_state). `leader` finds the leader, if any.
-  std::vector<MemberAttempt> poll(
-      TimeMs now, const std::vector<SiteId>& live, const Cluster& latest,
-      const std::function<bool(const std::vector<MemberChange>&)>& safe,
-      const std::function<std::optional<SiteId>()>& leader, SimRandom& random);
+  std::vector<MemberAttempt> poll(TimeMs now, const std::vector<SiteId>& live,
+                                  const Cluster& latest,
+                                  const std::function<bool(const std::vector<MemberChange>&)>& safe,
+                                  const std::function<std::optional<SiteId>()>& leader,
+                                  SimRandom& random);
   // The changes typed and not answered yet (which may or may not be decided).
   std::vector<MemberChange> under_way() const;
   // Whether this request is one of the operator's.

@@ -306,7 +306,17 @@ bool Simulator::keeps_quorum_with_state(const std::vector<MemberChange>& more,
              !(id < sites_.size() && (sites_[id].wiped || sites_[id].recovering));
     });
   };
-  for (const Cluster* config : configuration_.window())
+  // From the lowest decided end of a site still in the cluster: a site behind the log still
+  // needs the configurations of the slots it has not learned, and their quorums (the simulator
+  // wiped the one other voter of a configuration of two that another site had not yet left
+  // behind, mixed seed 489).
+  Slot from = configuration_.end();
+  for (SiteId id = 0; id < sites_.size(); ++id) {
+    const Site& site = sites_[id];
+    if (id == also_lost || site.retired) continue;
+    from = std::min(from, site.up() ? site.replica->status().decided_end : site.decided_when_down);
+  }
+  for (const Cluster* config : configuration_.spanning(from))
     if (!holds(*config)) return false;
   // What the changes under way and `more` could make of the latest configuration: any of them
   // may be refused (a second one in progress) or never decided, so every subset, in every
@@ -601,6 +611,7 @@ void Simulator::retire(SiteId s) {
 // lanes; a power cut also takes what its disk had not made durable.
 void Simulator::crash(SiteId s, CrashKind kind, bool in_io) {
   Site& site = sites_[s];
+  site.decided_when_down = site.replica->status().decided_end;
   const bool work_in_flight = site.executor->background_work();
   std::uint64_t pages_lost = 0;
   if (kind == CrashKind::power_cut) {
