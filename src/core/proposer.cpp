@@ -108,7 +108,32 @@ void Proposer::propose(const Command& command) {
   fill_window();
 }
 
+// Slots of this leader that were decided without its acks (learned from a commit or a catch-up,
+// e.g. from a leader it followed before): they no longer wait for acks that may never come,
+// and must not hold the window (mixed seed 56145: the voters whose acks they waited for had
+// been removed and stopped, and the leader proposed nothing again). A slot decided with another
+// value than this leader's (a higher ballot won it) gives its command back to the queue.
+void Proposer::drop_decided() {
+  const Slot end = learner_.decided_end();
+  while (!in_flight_.empty() && in_flight_.begin()->first < end) {
+    auto it = in_flight_.begin();
+    Command& mine = it->second.command;
+    const Slot slot = it->first;
+    const bool same =
+        slot < learner_.base() || learner_.log()[slot - learner_.base()].command == mine;
+    if (!same && mine.op != Op::noop)
+      queue_.push_front(std::move(mine));
+    else
+      proposed_.erase(mine.id);
+    in_flight_.erase(it);
+  }
+}
+
 void Proposer::fill_window() {
+  drop_decided();
+  // Slots decided meanwhile are never proposed: a configuration of theirs may have no quorum
+  // left to promise (mixed seed 56145: a voter removed since ignores prepares).
+  next_slot_ = std::max(next_slot_, learner_.decided_end());
   while (in_flight_.size() < limits::max_inflight_slots) {
     const bool recovering = next_slot_ < recover_end_;
     // A decided change governs from a later slot: in an idle cluster no-ops bring it about, so
@@ -305,7 +330,7 @@ void Proposer::tick(TimeMs now, Outbox& out) {
     const Slot decided = learner_.decided_end();
     prepare_missing(members_.spanning(decided, std::max(decided + kDelay - 1, next_slot_)), out);
   }
-  fill_window();
+  fill_window();  // also drops the slots decided meanwhile
   if (now - heartbeat_sent_at_ >= options_.heartbeat_interval_ms) probe_wanted_ = true;
   // Resend unanswered accepts, to each voter only the slots it has not acknowledged.
   std::map<SiteId, std::vector<SlotCommand>> resend;

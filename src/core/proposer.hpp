@@ -98,6 +98,8 @@ class Proposer {
   // Whether this leader knows the configuration of `slot`.
   bool config_known(Slot slot) const;
   void fill_window();
+  // Forgets the slots in flight that were decided without this leader's acks.
+  void drop_decided();
   // Prepares to the voters of these configurations that have not promised yet.
   void prepare_missing(const std::vector<const Cluster*>& configs, Outbox& out);
   void send_heartbeat(Outbox& out);

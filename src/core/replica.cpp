@@ -913,7 +913,11 @@ std::string ReplicaImpl::removal_problem(const std::string& name) const {
 std::string ReplicaImpl::promotion_problem(const std::string& name) const {
   const std::optional<SiteId> site = current().find(name);
   if (!site || current().is_voter(*site)) return "";  // refused when applied, with its reason
-  if (now_ - last_heard_[*site] > options_.election_timeout_ms)
+  // Answered this leader's heartbeats, not merely heard: a site recovering from a lost disk
+  // sends (recovery queries, catch-up requests) but answers no heartbeat, and promoted it
+  // would count in quorums without voting (mixed seed 56137: its decided end, reported before
+  // its disk was lost, looked caught up).
+  if (now_ - last_answer_[*site] > options_.election_timeout_ms)
     return name + " has not been heard from within an election timeout";
   const Slot have = reported_decided_end_[*site];
   const Slot want = learner_.decided_end();

@@ -322,6 +322,11 @@ bool Simulator::keeps_quorum_with_state(const std::vector<MemberChange>& more,
   // may be refused (a second one in progress) or never decided, so every subset, in every
   // order, each change by the core's rules.
   std::vector<MemberChange> changes = operator_.under_way();
+  // A leader promotes a joining site by itself: a promotion it proposed may be decided at any
+  // time, even after the site lost its disk (mixed seed 56137).
+  for (const SiteInfo& site : configuration_.latest().sites())
+    if (site.role == Role::joining)
+      changes.push_back(MemberChange{MemberAction::promote, site.name, "", 0, false});
   for (const MemberChange& change : more)
     if (std::find(changes.begin(), changes.end(), change) == changes.end())
       changes.push_back(change);
@@ -344,7 +349,9 @@ bool Simulator::keeps_quorum_with_state(const std::vector<MemberChange>& more,
 bool Simulator::votes_somewhere(SiteId s) const {
   for (const Cluster* config : configuration_.window())
     if (config->is_voter(s)) return true;
-  return configuration_.latest().is_voter(s);
+  const Cluster& latest = configuration_.latest();
+  // A joining site may be promoted by the leader at any time.
+  return latest.is_voter(s) || (s < latest.size() && latest.site(s).role == Role::joining);
 }
 
 void Simulator::clients_act() {
