@@ -58,13 +58,17 @@ BOOST_AUTO_TEST_CASE(forget_promise_on_restart_is_caught) {
   expect_caught(InjectedBug::forget_promise_on_restart, c, 1000);
 }
 
-// Accepts below the promise matter when two leaders overlap: partitions and late messages.
+// Accepts below the promise matter when two leaders overlap: lost and late messages, so that
+// an old leader's accept arrives after its acceptor promised a newer one. Rarer since a voter
+// that hears a live leader ignores other candidates: with 5% late messages and no loss it was
+// caught at seed 981 of 1,000, and no longer within 1,000 after the leader changes of d7e9031
+// moved the schedules; with 10% late and 30% lost, at seed 53.
 BOOST_AUTO_TEST_CASE(accept_below_promise_is_caught) {
   SimConfig c;
   c.voters = 3;
   c.clients = 5;
-  c.late_rate = 0.05;
-  // Rarer since a voter that hears a live leader ignores other candidates (seed 649 here).
+  c.late_rate = 0.1;
+  c.drop_rate = 0.3;
   expect_caught(InjectedBug::accept_below_promise, c, 1000);
 }
 
