@@ -271,7 +271,10 @@ Change MembershipRun::remove_change(std::size_t site) {
   c.what = "member remove";
   c.name = name;
   c.already_done = {"no member " + name};
-  c.not_yet = {"another membership change is in progress"};
+  // The leader refuses while the voters left that answer it would be no quorum (a voter down
+  // or recovering during a fault): retried after healing.
+  c.not_yet = {"another membership change is in progress",
+               "would leave too few voters answering for a quorum"};
   c.shows_done = [name](const std::map<std::string, MemberLine>& m) { return !m.count(name); };
   return c;
 }
