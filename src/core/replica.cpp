@@ -302,7 +302,7 @@ void ReplicaImpl::on(SiteId from, const Heartbeat& m) {
   }
   if (m.ballot >= acceptor_.promised()) heard_leader(m.ballot);
   out_.send(from, HeartbeatReply{acceptor_.promised(), m.probe, learner_.decided_end(), m.ballot});
-  if (m.handover && may_lead() && !proposer_.is_leader()) campaign(true);
+  if (m.handover && may_lead(self_) && !proposer_.is_leader()) campaign(true);
 }
 
 void ReplicaImpl::on(SiteId from, const CatchupRequest& m) {
@@ -532,12 +532,14 @@ void ReplicaImpl::reset_election_timer() {
 // Whether a quorum of voters (this one among them) answered this leader within an election
 // timeout. Answers only: a site that cannot hear the leader still sends it prepares.
 bool ReplicaImpl::quorum_heard() const {
-  auto answered = [&](SiteId s) {
-    return s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms;
-  };
+  auto answered = [&](SiteId s) { return answered_lately(s); };
   for (const Cluster* config : proposer_.active_configs())
     if (!config->is_quorum(answered)) return false;
   return true;
+}
+
+bool ReplicaImpl::answered_lately(SiteId site) const {
+  return site == self_ || now_ - last_answer_[site] < options_.election_timeout_ms;
 }
 
 void ReplicaImpl::answered(SiteId from, Ballot ballot) {
@@ -577,12 +579,12 @@ void ReplicaImpl::check_gap() {
   reset_election_timer();
 }
 
-bool ReplicaImpl::may_lead() const {
-  return members_.at(learner_.decided_end()).is_voter(self_) && current().is_voter(self_);
+bool ReplicaImpl::may_lead(SiteId site) const {
+  return members_.at(learner_.decided_end()).is_voter(site) && current().is_voter(site);
 }
 
 void ReplicaImpl::maybe_campaign() {
-  if (!may_lead() || proposer_.is_leader() || recovery_) return;
+  if (!may_lead(self_) || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
   campaign(false);
 }
@@ -831,8 +833,8 @@ void ReplicaImpl::propose(Command command) {
 }
 
 // README, "Leader transfer". The transfer is decided in the log so that its target campaigns
-// only once it has learned every slot up to it, and a site that removes itself as leader hands
-// over through the same path. Neither touches safety: any site may campaign at any time.
+// only once it has learned every slot up to it (a removed leader hands over with a heartbeat
+// instead, step_down_if_removed). Neither touches safety: any site may campaign at any time.
 void ReplicaImpl::on_member_applied(const LogEntry& entry) {
   auto parsed = member_change_of(entry.command);
   const MemberChange* change = std::get_if<MemberChange>(&parsed);
@@ -841,7 +843,7 @@ void ReplicaImpl::on_member_applied(const LogEntry& entry) {
     // A transfer learned long after it was decided (a site catching up) is history.
     const bool recent = entry.slot + limits::member_change_delay >= known_decided_end_;
     if (current().find(change->name) == self_ && recent && !proposer_.is_leader() && !recovery_ &&
-        may_lead())
+        may_lead(self_))
       campaign(true);
     return;
   }
@@ -855,9 +857,7 @@ void ReplicaImpl::propose_own(const MemberChange& change) {
 std::optional<SiteId> ReplicaImpl::handover_target() const {
   std::optional<SiteId> best;
   for (SiteId s = 0; s < current().size(); ++s) {
-    if (s == self_ || !current().is_voter(s) || !members_.at(learner_.decided_end()).is_voter(s) ||
-        now_ - last_answer_[s] >= options_.election_timeout_ms)
-      continue;
+    if (s == self_ || !may_lead(s) || !answered_lately(s)) continue;
     if (!best || reported_decided_end_[s] > reported_decided_end_[*best]) best = s;
   }
   return best;
@@ -903,9 +903,7 @@ std::string ReplicaImpl::removal_problem(const std::string& name) const {
   Cluster next = current();
   next.set_role(*site, Role::removed);
   if (next.voter_count() == 0) return "";  // "cannot remove the last voter", when applied
-  const bool enough = next.is_quorum([&](SiteId s) {
-    return s == self_ || now_ - last_answer_[s] < options_.election_timeout_ms;
-  });
+  const bool enough = next.is_quorum([&](SiteId s) { return answered_lately(s); });
   if (enough) return "";
   return "removing " + name + " would leave too few voters answering for a quorum";
 }

@@ -97,10 +97,10 @@ class ReplicaImpl {
   std::optional<SiteId> some_relay(std::uint32_t turn) const;
   void step_down_if_outranked(Ballot seen);
   void became_leader();
-  // Whether this site may campaign: a voter of the slots from its decided end on (a promoted
-  // site leads only once its promotion governs there, since only a voter of a slot's
-  // configuration may propose in it) and of the latest configuration.
-  bool may_lead() const;
+  // Whether `site` may lead, as this site knows: a voter of the slots from this site's decided
+  // end on (a promoted site leads only once its promotion governs there, since only a voter of
+  // a slot's configuration may propose in it) and of the latest configuration.
+  bool may_lead(SiteId site) const;
   void maybe_campaign();
   // Phase 1 now; `transfer` when a decided transfer named this site (Prepare::transfer).
   void campaign(bool transfer);
@@ -119,6 +119,8 @@ class ReplicaImpl {
   void step_down_if_removed();
   void check_quorum();
   bool quorum_heard() const;
+  // This site, or a site that answered this leader within an election timeout.
+  bool answered_lately(SiteId site) const;
   void answered(SiteId from, Ballot ballot);
   void reset_election_timer();
   // One decided entry, on the map or on the membership.
