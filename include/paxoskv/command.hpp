@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace paxoskv {
 
@@ -28,12 +29,40 @@ struct RequestId {
   auto operator<=>(const RequestId&) const = default;
 };
 
+// What must hold of a key, as the state machine applies a put or a delete, for it to take
+// effect (the HTTP API's prev_exists=false, prev_value and prev_revision; the shell's cas).
+// When it does not hold, the write changes nothing and fails with a reason.
+struct Precondition {
+  enum class Kind : std::uint8_t {
+    none,
+    absent,    // the key has no value now (unlike tag: it may have had one before)
+    value,     // the key's value is `value`
+    revision,  // the key was last changed in slot `revision`; 0: the key is absent
+  };
+  Kind kind = Kind::none;
+  std::string value;
+  std::uint64_t revision = 0;
+
+  bool operator==(const Precondition&) const = default;
+};
+
+// The reasons a write whose precondition failed is refused with.
+std::string_view precondition_failed_reason(Precondition::Kind kind);
+
 // One entry of the replicated log.
 struct Command {
+  Command() = default;
+  Command(Op op, std::string key, std::string value, RequestId id = {})
+      : op(op), key(std::move(key)), value(std::move(value)), id(id) {}
+
   Op op = Op::noop;
   std::string key;
   std::string value;
   RequestId id;  // {0, 0} for a no-op
+  Precondition pre;
+  // A put's time to live in seconds (0: none): the leader deletes the key this long after its
+  // last write, through the log (README, "Keys with a time to live").
+  std::uint32_t ttl_s = 0;
 
   bool operator==(const Command&) const = default;
   static Command noop() { return {}; }

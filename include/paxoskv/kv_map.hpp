@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@ namespace paxoskv {
 // the largest single item in a site's profile. The views that list it in key order (print kv,
 // SITE.json, the status page, snapshots) sort it when they are made, with sorted_kv().
 using KvMap = std::unordered_map<std::string, std::string>;
+
+// What the state machine knows of a key besides its value.
+struct KeyMeta {
+  std::uint64_t revision = 0;  // the slot that last changed it
+  std::uint32_t ttl_s = 0;     // its time to live in seconds (0: none), from that change
+  bool operator==(const KeyMeta&) const = default;
+};
 
 // The entries of `kv` in key order, as pointers into it (valid while it is unchanged); only the
 // first `limit` of them when it is given (a partial sort, for a view that shows a few).

@@ -28,6 +28,9 @@ inline constexpr std::uint64_t member_change_delay = max_inflight_slots;
 inline constexpr std::size_t max_batch_commands = 64;
 // Client ids are below 2^53 so they survive any JSON reader as numbers.
 inline constexpr std::uint64_t max_client_id = (std::uint64_t{1} << 53) - 1;
+// Longest time to live of a key (30 days): a lock or a session's key is refreshed far more
+// often, and the bound keeps expiry deadlines far from overflow.
+inline constexpr std::uint64_t max_ttl_s = 30 * 24 * 3600;
 // Attempts a site makes for one shell command before reporting failure.
 inline constexpr int max_request_attempts = 3;
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "paxoskv/change_history.hpp"
 #include "paxoskv/cluster.hpp"
 #include "paxoskv/kv_map.hpp"
 #include "paxoskv/ready.hpp"
@@ -131,6 +132,10 @@ class Replica {
   std::shared_ptr<const SnapshotImage> snapshot() const;
   // The applied map, unordered; sorted_kv() lists it in key order.
   const KvMap& kv() const;
+  // A key's revision and time to live; nullopt when it has no value.
+  std::optional<KeyMeta> key_meta(const std::string& key) const;
+  // The changes applied lately, for watches.
+  const ChangeHistory& changes() const;
   ReplicaStatus status() const;
   // The latest configuration: the hosts file, changed by every membership change decided here
   // (README, "Membership").

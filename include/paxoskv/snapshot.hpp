@@ -30,6 +30,11 @@ struct Snapshot {
   Slot base = 0;
   Hash base_hash = genesis_hash;
   std::map<std::string, std::string> kv;
+  // Each key's revision: the slot that last changed it. A snapshot written before keys had
+  // revisions has none; its keys get base - 1 (they were changed before the base).
+  std::map<std::string, Slot> revisions;
+  // The time to live of the keys that have one, in seconds.
+  std::map<std::string, std::uint32_t> ttls;
   // Keys that were set once but are absent now: `tag` must still refuse them.
   std::vector<std::string> deleted;     // sorted
   std::vector<ClientSnapshot> clients;  // sorted by client id
@@ -46,6 +51,9 @@ struct SnapshotSource {
   Slot base = 0;
   Hash base_hash = genesis_hash;
   KvCopy kv;
+  // Each key with its revision in decimal digits: one buffer, as for `kv`.
+  KvCopy revisions;
+  std::vector<std::pair<std::string, std::uint32_t>> ttls;
   std::vector<std::string> deleted;
   std::vector<ClientSnapshot> clients;
   std::vector<MemberEpoch> members;
@@ -62,11 +70,13 @@ struct SnapshotImage {
 };
 
 // The serialized form, one JSON document (jq reads it), deterministic for a given state:
-//   {"base":N,"base_hash":"<64 hex>","kv":{"k":"v",...},"deleted":["k",...],
+//   {"base":N,"base_hash":"<64 hex>","kv":{"k":"v",...},"revisions":{"k":N,...},
+//    "ttls":{"k":S,...},"deleted":["k",...],
 //    "clients":[{"client":C,"seq":S,"ok":true,"reason":""},...]
 //    ,"members":[{"from":N,"sites":[{"name":"alpha","host":"127.0.0.1","port":5001,
 //                                    "role":"voter"},...]},...]}
-// where "members" is left out when no membership change was ever decided.
+// where "members" is left out when no membership change was ever decided, and "ttls" when no
+// key has a time to live.
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot);
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source);
 // Parses and checks serialized bytes; the error names what is wrong. Never throws.

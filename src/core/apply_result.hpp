@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace paxoskv {
@@ -9,6 +10,7 @@ struct ApplyResult {
   bool ok = true;
   std::string reason;      // why a command had no effect ("key exists")
   bool duplicate = false;  // its (client, seq) was applied before: skipped
+  std::uint64_t slot = 0;  // where it was applied (0: not known, for an old client's retry)
 };
 
 }  // namespace paxoskv

@@ -53,6 +53,24 @@ Hash chain_hash(Slot slot, const Command& command, const Hash& previous) {
   bytes += '\n';
   bytes += std::to_string(command.id.seq);
   bytes += '\n';
+  // The fields of a conditional write or a time to live only when present, so the hash of
+  // every other command is what it always was.
+  if (command.pre.kind != Precondition::Kind::none) {
+    bytes += "if ";
+    bytes += std::to_string(static_cast<int>(command.pre.kind));
+    bytes += ' ';
+    bytes += std::to_string(command.pre.revision);
+    bytes += ' ';
+    bytes += std::to_string(command.pre.value.size());
+    bytes += ' ';
+    bytes += command.pre.value;
+    bytes += '\n';
+  }
+  if (command.ttl_s != 0) {
+    bytes += "ttl ";
+    bytes += std::to_string(command.ttl_s);
+    bytes += '\n';
+  }
   bytes.append(reinterpret_cast<const char*>(previous.data()), previous.size());
   return sha256(bytes);
 }

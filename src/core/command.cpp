@@ -38,4 +38,18 @@ std::string value_too_large_reason() {
   return "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)";
 }
 
+std::string_view precondition_failed_reason(Precondition::Kind kind) {
+  switch (kind) {
+    case Precondition::Kind::absent:
+      return "key exists";
+    case Precondition::Kind::value:
+      return "value differs";
+    case Precondition::Kind::revision:
+      return "revision differs";
+    case Precondition::Kind::none:
+      break;
+  }
+  return "";
+}
+
 }  // namespace paxoskv

@@ -10,7 +10,7 @@ namespace paxoskv {
 
 // Rough bytes a command takes in a datagram, to split lists of entries into pieces that fit.
 inline std::size_t wire_size(const Command& c) {
-  return c.key.size() + c.value.size() + 96;
+  return c.key.size() + c.value.size() + c.pre.value.size() + 160;
 }
 
 // Splits `items` into consecutive groups whose wire size stays within

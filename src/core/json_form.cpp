@@ -54,7 +54,48 @@ void put_command(json::object& o, const Command& c) {
   o["value"] = c.value;
   o["client"] = c.id.client;
   o["seq"] = c.id.seq;
+  switch (c.pre.kind) {
+    case Precondition::Kind::none:
+      break;
+    case Precondition::Kind::absent:
+      o["if_absent"] = true;
+      break;
+    case Precondition::Kind::value:
+      o["if_value"] = c.pre.value;
+      break;
+    case Precondition::Kind::revision:
+      o["if_revision"] = c.pre.revision;
+      break;
+  }
+  if (c.ttl_s != 0) o["ttl"] = c.ttl_s;
 }
+
+namespace {
+
+// The optional fields of a conditional write (put_command): at most one condition.
+std::string read_precondition(const json::object& o, Precondition& out) {
+  int conditions = 0;
+  if (const json::value* v = o.if_contains("if_absent")) {
+    if (!v->is_bool() || !v->get_bool()) return "field 'if_absent' is not true";
+    out.kind = Precondition::Kind::absent;
+    ++conditions;
+  }
+  if (o.contains("if_value")) {
+    if (auto e = read_string(o, "if_value", out.value); !e.empty()) return e;
+    if (out.value.size() > limits::max_value_bytes) return "if_value too large";
+    out.kind = Precondition::Kind::value;
+    ++conditions;
+  }
+  if (o.contains("if_revision")) {
+    if (auto e = read_u64(o, "if_revision", out.revision); !e.empty()) return e;
+    out.kind = Precondition::Kind::revision;
+    ++conditions;
+  }
+  if (conditions > 1) return "more than one of if_absent, if_value, if_revision";
+  return "";
+}
+
+}  // namespace
 
 std::string read_command(const json::object& o, Command& out) {
   std::string op;
@@ -68,6 +109,13 @@ std::string read_command(const json::object& o, Command& out) {
   if (auto e = read_string(o, "value", out.value); !e.empty()) return e;
   if (auto e = read_u64(o, "client", out.id.client); !e.empty()) return e;
   if (auto e = read_u64(o, "seq", out.id.seq); !e.empty()) return e;
+  if (auto e = read_precondition(o, out.pre); !e.empty()) return e;
+  if (o.contains("ttl")) {
+    std::uint64_t ttl = 0;
+    if (auto e = read_u64(o, "ttl", ttl); !e.empty()) return e;
+    if (ttl == 0 || ttl > limits::max_ttl_s) return "field 'ttl' out of range";
+    out.ttl_s = static_cast<std::uint32_t>(ttl);
+  }
   if (out.key.empty() || out.key.size() > limits::max_key_bytes) return "key size out of range";
   if (out.value.size() > limits::max_value_bytes) return "value too large";
   return "";

@@ -87,6 +87,25 @@ void append_command_fields(std::string& out, const Command& c) {
   append_u64(out, c.id.client);
   out += ",\"seq\":";
   append_u64(out, c.id.seq);
+  switch (c.pre.kind) {
+    case Precondition::Kind::none:
+      break;
+    case Precondition::Kind::absent:
+      out += ",\"if_absent\":true";
+      break;
+    case Precondition::Kind::value:
+      out += ",\"if_value\":";
+      append_string(out, c.pre.value);
+      break;
+    case Precondition::Kind::revision:
+      out += ",\"if_revision\":";
+      append_u64(out, c.pre.revision);
+      break;
+  }
+  if (c.ttl_s != 0) {
+    out += ",\"ttl\":";
+    append_u64(out, c.ttl_s);
+  }
 }
 
 }  // namespace paxoskv::json_text

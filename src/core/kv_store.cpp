@@ -2,14 +2,25 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 
 #include "paxoskv/limits.hpp"
 
 namespace paxoskv {
 
-ApplyResult KvStore::apply(const Command& command) {
-  if (command.op == Op::noop) return {};
-  return apply_once(command, [&] { return execute(command); });
+ApplyResult KvStore::apply(Slot slot, const Command& command) {
+  if (command.op == Op::noop) {
+    history_.applied(slot, std::nullopt);
+    return {};
+  }
+  const Slot changes_before = history_.end();
+  ApplyResult result = apply_once(command, [&] {
+    ApplyResult r = execute(slot, command);
+    r.slot = slot;
+    return r;
+  });
+  if (history_.end() == changes_before) history_.applied(slot, std::nullopt);
+  return result;
 }
 
 // A retry of something already applied. An older seq can only be a stale retry: its client has
@@ -24,10 +35,52 @@ bool KvStore::ever_set(const std::string& key) const {
   return map_.contains(key) || deleted_.contains(key);
 }
 
-ApplyResult KvStore::execute(const Command& command) {
+std::optional<std::string> KvStore::precondition_problem(const Command& command) const {
+  const Precondition& pre = command.pre;
+  auto found = map_.find(command.key);
+  bool holds = true;
+  switch (pre.kind) {
+    case Precondition::Kind::none:
+      break;
+    case Precondition::Kind::absent:
+      holds = found == map_.end();
+      break;
+    case Precondition::Kind::value:
+      holds = found != map_.end() && found->second == pre.value;
+      break;
+    case Precondition::Kind::revision: {
+      auto revision = revisions_.find(command.key);
+      holds = pre.revision == (revision == revisions_.end() ? 0 : revision->second);
+      break;
+    }
+  }
+  if (holds) return std::nullopt;
+  return std::string(precondition_failed_reason(pre.kind));
+}
+
+void KvStore::changed(Slot slot, const std::string& key, std::uint32_t ttl_s) {
+  revisions_[key] = slot;
+  if (ttl_s != 0)
+    expiring_[key] = KeyMeta{slot, ttl_s};
+  else
+    expiring_.erase(key);
+  history_.applied(slot, KeyChange{slot, key, map_.at(key)});
+}
+
+void KvStore::erased(Slot slot, const std::string& key) {
+  revisions_.erase(key);
+  expiring_.erase(key);
+  deleted_.insert(key);
+  history_.applied(slot, KeyChange{slot, key, std::nullopt});
+}
+
+ApplyResult KvStore::execute(Slot slot, const Command& command) {
+  if (command.op != Op::member)
+    if (auto problem = precondition_problem(command)) return {false, *problem, false};
   switch (command.op) {
     case Op::put:
       map_[command.key] = command.value;
+      changed(slot, command.key, command.ttl_s);
       return {};
     case Op::append: {
       // The value limit holds for what is stored, not only for what one command carries: a
@@ -41,14 +94,16 @@ ApplyResult KvStore::execute(const Command& command) {
         map_.emplace(command.key, command.value);
       else
         found->second += command.value;
+      changed(slot, command.key, command.ttl_s);
       return {};
     }
     case Op::del:
-      if (map_.erase(command.key) != 0) deleted_.insert(command.key);
+      if (map_.erase(command.key) != 0) erased(slot, command.key);
       return {};
     case Op::tag:
       if (ever_set(command.key)) return {false, "key exists", false};
       map_[command.key] = command.value;
+      changed(slot, command.key, command.ttl_s);
       return {};
     case Op::noop:
       return {};
@@ -75,8 +130,22 @@ std::optional<std::string> KvStore::get(const std::string& key) const {
   return found->second;
 }
 
+std::optional<KeyMeta> KvStore::meta(const std::string& key) const {
+  auto revision = revisions_.find(key);
+  if (revision == revisions_.end()) return std::nullopt;
+  auto expiring = expiring_.find(key);
+  return KeyMeta{revision->second, expiring == expiring_.end() ? 0 : expiring->second.ttl_s};
+}
+
 SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
-  SnapshotSource s{base, base_hash, KvCopy(map_), {}, {}, {}};
+  SnapshotSource s{base, base_hash, KvCopy(map_), {}, {}, {}, {}, {}};
+  for (const auto& [key, revision] : revisions_) {
+    char digits[20];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, revision);
+    (void)ec;  // 20 digits hold every slot
+    s.revisions.add(key, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  }
+  for (const auto& [key, meta] : expiring_) s.ttls.emplace_back(key, meta.ttl_s);
   for (const std::string& key : deleted_)
     if (!map_.contains(key)) s.deleted.push_back(key);
   s.clients.reserve(clients_.size());
@@ -88,6 +157,10 @@ SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
 
 void KvStore::restore(const Snapshot& s) {
   map_ = KvMap(s.kv.begin(), s.kv.end());
+  revisions_ = std::unordered_map<std::string, Slot>(s.revisions.begin(), s.revisions.end());
+  expiring_.clear();
+  for (const auto& [key, ttl] : s.ttls) expiring_[key] = KeyMeta{s.revisions.at(key), ttl};
+  history_.reset(s.base);
   deleted_ = std::unordered_set<std::string>(s.deleted.begin(), s.deleted.end());
   clients_.clear();
   for (const ClientSnapshot& c : s.clients)

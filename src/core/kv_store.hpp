@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/apply_result.hpp"
+#include "paxoskv/change_history.hpp"
 #include "paxoskv/command.hpp"
 #include "paxoskv/kv_map.hpp"
 #include "paxoskv/snapshot.hpp"
@@ -16,7 +17,8 @@ namespace paxoskv {
 // applied and its result, so a command that reaches the log twice (a retry) acts once.
 class KvStore {
  public:
-  ApplyResult apply(const Command& command);
+  // The command decided in `slot`, applied in slot order.
+  ApplyResult apply(Slot slot, const Command& command);
   // A command the map does not carry out (a membership change): `execute` is called unless
   // the command is a retry, and its result is remembered like any other.
   template <class Execute>
@@ -33,6 +35,11 @@ class KvStore {
   }
 
   std::optional<std::string> get(const std::string& key) const;
+  // The key's revision and time to live; nullopt when it has no value.
+  std::optional<KeyMeta> meta(const std::string& key) const;
+  // The keys with a time to live.
+  const std::unordered_map<std::string, KeyMeta>& expiring() const { return expiring_; }
+  const ChangeHistory& history() const { return history_; }
   // True when this request, or a later one of its client, has been applied.
   bool already_applied(RequestId id) const;
   // The result of an applied request: the one recorded for the client's last request, or a
@@ -46,7 +53,10 @@ class KvStore {
 
  private:
   struct ClientRecord;
-  ApplyResult execute(const Command& command);
+  ApplyResult execute(Slot slot, const Command& command);
+  std::optional<std::string> precondition_problem(const Command& command) const;
+  void changed(Slot slot, const std::string& key, std::uint32_t ttl_s);
+  void erased(Slot slot, const std::string& key);
   static ApplyResult retried(const Command& command, const ClientRecord& client);
   // For tag: "only if KEY was never set".
   bool ever_set(const std::string& key) const;
@@ -61,6 +71,10 @@ class KvStore {
   // set. Kept apart so that a new key costs one insertion, not two.
   std::unordered_set<std::string> deleted_;
   std::unordered_map<std::uint64_t, ClientRecord> clients_;
+  // Each key's revision, apart from map_ so that the map stays what every view lists.
+  std::unordered_map<std::string, Slot> revisions_;
+  std::unordered_map<std::string, KeyMeta> expiring_;
+  ChangeHistory history_;
 };
 
 }  // namespace paxoskv

@@ -65,6 +65,7 @@ void ReplicaImpl::restore(Ballot promised, const std::vector<AcceptedEntry>& acc
   }
   for (const LogEntry& e : log)
     if (e.slot >= apply_from) execute(e);
+  track_every_expiry();
   track_sites();
   ready_.members_changed = true;  // the driver's address book starts from what was restored
   note_ballot(promised);
@@ -107,6 +108,7 @@ void ReplicaImpl::tick(TimeMs now) {
   check_gap();
   step_down_if_removed();
   maybe_promote_joining();
+  expire_keys();
   proposer_.tick(now, out_);
   maybe_campaign();
   expire_requests();
@@ -121,7 +123,8 @@ void ReplicaImpl::submit(const Command& command, TimeMs now) {
     // A retry of a write this site has already applied: the leader drops it as a duplicate,
     // so the answer can only come from here.
     ApplyResult result = kv_.result_of(command.id);
-    ready_.completions.push_back(Completion{command.id, result.ok, result.reason, false, {}});
+    ready_.completions.push_back(
+        Completion{command.id, result.ok, result.reason, false, {}, result.slot});
     return;
   }
   writes_[command.id] = PendingWrite{command, Request{1, now + options_.request_attempt_ms, {}}};
@@ -614,7 +617,7 @@ void ReplicaImpl::learn(const std::vector<SlotCommand>& entries) {
 }
 
 ApplyResult ReplicaImpl::execute(const LogEntry& e) {
-  if (e.command.op != Op::member) return kv_.apply(e.command);
+  if (e.command.op != Op::member) return kv_.apply(e.slot, e.command);
   ApplyResult result = kv_.apply_once(e.command, [&] { return members_.apply(e.slot, e.command); });
   if (result.ok && !result.duplicate) {
     ready_.members_changed = true;
@@ -642,10 +645,13 @@ void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
     }
     ApplyResult result = execute(e);
     if (e.command.op != Op::noop && !result.duplicate) ready_.kv_changed = true;
+    if (e.command.op != Op::noop && e.command.op != Op::member && result.ok && !result.duplicate)
+      track_expiry(e.command.key);
     if (e.command.op == Op::member && result.ok && !result.duplicate) on_member_applied(e);
     auto it = writes_.find(e.command.id);
     if (e.command.op != Op::noop && it != writes_.end()) {
-      ready_.completions.push_back(Completion{e.command.id, result.ok, result.reason, false, {}});
+      ready_.completions.push_back(
+          Completion{e.command.id, result.ok, result.reason, false, {}, result.slot});
       writes_.erase(it);
     }
     ready_.decided.push_back(e);
@@ -783,6 +789,7 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
   // them, and the driver rewrites the log from the base (see Compaction).
   ready_.decided.clear();
   kv_.restore(snapshot);
+  track_every_expiry();
   members_.restore(snapshot.members);
   ready_.members_changed = true;
   track_sites();
@@ -799,7 +806,8 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
       continue;
     }
     ApplyResult result = kv_.result_of(it->first);
-    ready_.completions.push_back(Completion{it->first, result.ok, result.reason, false, {}});
+    ready_.completions.push_back(
+        Completion{it->first, result.ok, result.reason, false, {}, result.slot});
     it = writes_.erase(it);
   }
   apply(joined);
@@ -852,6 +860,39 @@ void ReplicaImpl::on_member_applied(const LogEntry& entry) {
 void ReplicaImpl::propose_own(const MemberChange& change) {
   // Client 0 is no client: such commands are applied without the retry table (KvStore).
   propose(member_command(change, RequestId{0, random_id()}));
+}
+
+void ReplicaImpl::track_expiry(const std::string& key) {
+  std::optional<KeyMeta> meta = kv_.meta(key);
+  if (!meta || meta->ttl_s == 0) {
+    expiries_.erase(key);
+    return;
+  }
+  expiries_[key] = Expiry{now_ + TimeMs{1000} * meta->ttl_s, std::nullopt};
+}
+
+// After a restore or an installed snapshot: this site does not know when the keys were
+// written, so it counts each whole time to live from now. A key lives longer, never shorter.
+void ReplicaImpl::track_every_expiry() {
+  expiries_.clear();
+  for (const auto& [key, meta] : kv_.expiring())
+    expiries_[key] = Expiry{now_ + TimeMs{1000} * meta.ttl_s, std::nullopt};
+}
+
+void ReplicaImpl::expire_keys() {
+  if (!proposer_.is_leader()) return;
+  for (auto& [key, expiry] : expiries_) {
+    if (now_ < expiry.at) continue;
+    if (expiry.proposed_at && now_ - *expiry.proposed_at < options_.request_attempt_ms) continue;
+    std::optional<KeyMeta> meta = kv_.meta(key);
+    if (!meta) continue;
+    expiry.proposed_at = now_;
+    // Client 0 is no client (KvStore::apply_once); the condition makes a delete that lost a
+    // race with a refresh change nothing.
+    Command expire{Op::del, key, "", RequestId{0, random_id()}};
+    expire.pre = Precondition{Precondition::Kind::revision, "", meta->revision};
+    propose(std::move(expire));
+  }
 }
 
 std::optional<SiteId> ReplicaImpl::handover_target() const {
@@ -1168,6 +1209,12 @@ std::shared_ptr<const SnapshotImage> Replica::snapshot() const {
 }
 const KvMap& Replica::kv() const {
   return impl_->kv();
+}
+std::optional<KeyMeta> Replica::key_meta(const std::string& key) const {
+  return impl_->kv_store().meta(key);
+}
+const ChangeHistory& Replica::changes() const {
+  return impl_->kv_store().history();
 }
 ReplicaStatus Replica::status() const {
   return impl_->status();

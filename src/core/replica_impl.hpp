@@ -39,6 +39,7 @@ class ReplicaImpl {
   const Hash& head() const { return learner_.head(); }
   std::shared_ptr<const SnapshotImage> snapshot() const { return snapshot_; }
   const KvMap& kv() const { return kv_.map(); }
+  const KvStore& kv_store() const { return kv_; }
   bool recovering() const { return recovery_.has_value(); }
   const Cluster& members() const { return members_.latest(); }
   Cluster address_book() const;
@@ -111,6 +112,12 @@ class ReplicaImpl {
   void propose_own(const MemberChange& change);
   // Leader only: promotes a joining site once it has caught up (`member add … voter`).
   void maybe_promote_joining();
+  // Keys with a time to live (README, "Keys with a time to live"). Every site counts a key's
+  // time from when it applied the key's latest write (or restored it); the leader deletes a
+  // key whose time ran out, through the log, on the condition that it was not written since.
+  void track_expiry(const std::string& key);
+  void track_every_expiry();
+  void expire_keys();
   // The voter of the latest configuration best placed to lead next: answering this leader, and
   // the furthest along.
   std::optional<SiteId> handover_target() const;
@@ -204,6 +211,13 @@ class ReplicaImpl {
   // When this leader last proposed a promotion of its own: one at a time, retried after an
   // election timeout if it came to nothing.
   std::optional<TimeMs> own_promotion_at_;
+  // Per key with a time to live: when it expires by this site's clock, and when this site as
+  // leader last proposed to delete it (so it proposes again only once that attempt is over).
+  struct Expiry {
+    TimeMs at = 0;
+    std::optional<TimeMs> proposed_at;
+  };
+  std::unordered_map<std::string, Expiry> expiries_;
   // Whether address_book() still keeps a removed site as a member: once the decided end reaches
   // the slot the latest change governs from, it no longer does, and the driver is told.
   bool removal_pending_ = false;

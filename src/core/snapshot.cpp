@@ -19,13 +19,39 @@ using KvViews = std::vector<KvCopy::Entry>;
 
 // Built as text, key by key in sorted order: the bytes (and so the digest) depend only on the
 // state, and a large map is not copied into a json::object first.
-std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv,
-                      const std::vector<std::string_view>& deleted,
+using Ttls = std::vector<std::pair<std::string_view, std::uint32_t>>;
+
+// {"k":N,...}, from entries in key order whose values are decimal digits.
+void append_number_object(std::string& out, const KvViews& entries) {
+  out += '{';
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out += ',';
+    json_text::append_string(out, entries[i].first);
+    out += ':';
+    out += entries[i].second;
+  }
+  out += '}';
+}
+
+std::string serialize(Slot base, const Hash& base_hash, const KvViews& kv, const KvViews& revisions,
+                      const Ttls& ttls, const std::vector<std::string_view>& deleted,
                       const std::vector<ClientSnapshot>& clients,
                       const std::vector<MemberEpoch>& members) {
   std::string out =
       "{\"base\":" + std::to_string(base) + ",\"base_hash\":\"" + to_hex(base_hash) + "\",\"kv\":";
   json_text::append_string_object(out, kv);
+  out += ",\"revisions\":";
+  append_number_object(out, revisions);
+  if (!ttls.empty()) {
+    out += ",\"ttls\":{";
+    for (std::size_t i = 0; i < ttls.size(); ++i) {
+      if (i > 0) out += ',';
+      json_text::append_string(out, ttls[i].first);
+      out += ':';
+      json_text::append_u64(out, ttls[i].second);
+    }
+    out += '}';
+  }
   out += ",\"deleted\":[";
   for (std::size_t i = 0; i < deleted.size(); ++i) {
     if (i > 0) out += ',';
@@ -71,6 +97,38 @@ std::string read_kv(const json::object& o, Snapshot& out) {
     if (!value.is_string()) return "kv['" + std::string(key) + "'] is not a string";
     if (key.empty() || key.size() > limits::max_key_bytes) return "kv holds a key of bad size";
     out.kv.emplace(std::string(key), std::string(value.get_string()));
+  }
+  return "";
+}
+
+// "revisions" and "ttls" are absent from snapshots written before keys had them.
+std::string read_key_meta(const json::object& o, Snapshot& out) {
+  if (const json::value* v = o.if_contains("revisions")) {
+    if (!v->is_object()) return "field 'revisions' is not an object";
+    for (const auto& [key, revision] : v->get_object()) {
+      std::string k(key);
+      if (!out.kv.contains(k)) return "revisions: key '" + k + "' is not in 'kv'";
+      if (!revision.is_uint64() && !(revision.is_int64() && revision.get_int64() >= 0))
+        return "revisions['" + k + "'] is not a non-negative integer";
+      const Slot slot = revision.to_number<Slot>();
+      if (slot >= out.base) return "revisions['" + k + "'] is not below the base";
+      out.revisions.emplace(std::move(k), slot);
+    }
+  }
+  for (const auto& entry : out.kv)
+    if (!out.revisions.contains(entry.first))
+      out.revisions.emplace(entry.first, out.base == 0 ? 0 : out.base - 1);
+  if (const json::value* v = o.if_contains("ttls")) {
+    if (!v->is_object()) return "field 'ttls' is not an object";
+    for (const auto& [key, ttl] : v->get_object()) {
+      std::string k(key);
+      if (!out.kv.contains(k)) return "ttls: key '" + k + "' is not in 'kv'";
+      if (!ttl.is_uint64() && !ttl.is_int64()) return "ttls['" + k + "'] is not an integer";
+      const std::int64_t seconds = ttl.to_number<std::int64_t>();
+      if (seconds <= 0 || static_cast<std::uint64_t>(seconds) > limits::max_ttl_s)
+        return "ttls['" + k + "'] is out of range";
+      out.ttls.emplace(std::move(k), static_cast<std::uint32_t>(seconds));
+    }
   }
   return "";
 }
@@ -150,6 +208,7 @@ std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
   if (s.base == 0 && s.base_hash != genesis_hash)
     return std::string("a snapshot at base 0 must have the genesis hash");
   if (auto e = read_kv(*o, s); !e.empty()) return e;
+  if (auto e = read_key_meta(*o, s); !e.empty()) return e;
   if (auto e = read_deleted(*o, s); !e.empty()) return e;
   if (auto e = read_clients(*o, s); !e.empty()) return e;
   if (auto e = read_members(*o, s); !e.empty()) return e;
@@ -160,10 +219,18 @@ std::variant<Snapshot, std::string> decode_unguarded(std::string_view bytes) {
 
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const Snapshot& snapshot) {
   KvViews kv(snapshot.kv.begin(), snapshot.kv.end());
+  std::vector<std::string> digits;
+  digits.reserve(snapshot.revisions.size());
+  KvViews revisions;
+  for (const auto& [key, revision] : snapshot.revisions) {
+    digits.push_back(std::to_string(revision));
+    revisions.emplace_back(key, digits.back());
+  }
+  Ttls ttls(snapshot.ttls.begin(), snapshot.ttls.end());
   std::vector<std::string_view> deleted(snapshot.deleted.begin(), snapshot.deleted.end());
   return image_of(snapshot.base, snapshot.base_hash,
-                  serialize(snapshot.base, snapshot.base_hash, kv, deleted, snapshot.clients,
-                            snapshot.members));
+                  serialize(snapshot.base, snapshot.base_hash, kv, revisions, ttls, deleted,
+                            snapshot.clients, snapshot.members));
 }
 
 std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& source) {
@@ -172,9 +239,11 @@ std::shared_ptr<const SnapshotImage> make_snapshot_image(const SnapshotSource& s
   std::vector<ClientSnapshot> clients = source.clients;
   std::sort(clients.begin(), clients.end(),
             [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client < b.client; });
+  Ttls ttls(source.ttls.begin(), source.ttls.end());
+  std::sort(ttls.begin(), ttls.end());
   return image_of(source.base, source.base_hash,
-                  serialize(source.base, source.base_hash, source.kv.sorted(), deleted, clients,
-                            source.members));
+                  serialize(source.base, source.base_hash, source.kv.sorted(),
+                            source.revisions.sorted(), ttls, deleted, clients, source.members));
 }
 
 std::variant<Snapshot, std::string> decode_snapshot(std::string_view bytes) {

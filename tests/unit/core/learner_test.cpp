@@ -4,6 +4,7 @@
 
 #include "core/kv_store.hpp"
 #include "core/learner.hpp"
+#include "kv_apply.hpp"
 #include "paxoskv/chain.hpp"
 #include "paxoskv/limits.hpp"
 #include "test_network.hpp"
@@ -77,31 +78,32 @@ BOOST_AUTO_TEST_SUITE(kv_store)
 
 BOOST_AUTO_TEST_CASE(operations_and_exactly_once) {
   KvStore kv;
-  BOOST_TEST(kv.apply(test::put("k", "a", 1, 1)).ok);
-  BOOST_TEST(kv.apply(Command{Op::append, "k", "b", {1, 2}}).ok);
+  BOOST_TEST(test::apply_next(kv, test::put("k", "a", 1, 1)).ok);
+  BOOST_TEST(test::apply_next(kv, Command{Op::append, "k", "b", {1, 2}}).ok);
   BOOST_TEST(*kv.get("k") == "ab");
   // The same (client, seq) again is a retry: skipped.
-  ApplyResult again = kv.apply(Command{Op::append, "k", "b", {1, 2}});
+  ApplyResult again = test::apply_next(kv, Command{Op::append, "k", "b", {1, 2}});
   BOOST_TEST(again.duplicate);
   BOOST_TEST(*kv.get("k") == "ab");
   // An older seq of a client that moved on never takes effect.
-  BOOST_TEST(kv.apply(test::put("k", "stale", 1, 1)).duplicate);
+  BOOST_TEST(test::apply_next(kv, test::put("k", "stale", 1, 1)).duplicate);
   BOOST_TEST(*kv.get("k") == "ab");
-  BOOST_TEST(kv.apply(Command{Op::append, "n", "x", {2, 1}}).ok);  // append to absent = put
+  BOOST_TEST(
+      test::apply_next(kv, Command{Op::append, "n", "x", {2, 1}}).ok);  // append to absent = put
   BOOST_TEST(*kv.get("n") == "x");
-  BOOST_TEST(kv.apply(Command{Op::del, "n", "", {2, 2}}).ok);
+  BOOST_TEST(test::apply_next(kv, Command{Op::del, "n", "", {2, 2}}).ok);
   BOOST_TEST(!kv.get("n"));
 }
 
 BOOST_AUTO_TEST_CASE(tag_only_sets_a_key_never_set) {
   KvStore kv;
-  BOOST_TEST(kv.apply(Command{Op::tag, "t", "first", {1, 1}}).ok);
-  ApplyResult second = kv.apply(Command{Op::tag, "t", "second", {2, 1}});
+  BOOST_TEST(test::apply_next(kv, Command{Op::tag, "t", "first", {1, 1}}).ok);
+  ApplyResult second = test::apply_next(kv, Command{Op::tag, "t", "second", {2, 1}});
   BOOST_TEST(!second.ok);
   BOOST_TEST(second.reason == "key exists");
   BOOST_TEST(*kv.get("t") == "first");
-  kv.apply(Command{Op::del, "t", "", {1, 2}});
-  BOOST_TEST(!kv.apply(Command{Op::tag, "t", "third", {3, 1}}).ok);  // was set once
+  test::apply_next(kv, Command{Op::del, "t", "", {1, 2}});
+  BOOST_TEST(!test::apply_next(kv, Command{Op::tag, "t", "third", {3, 1}}).ok);  // was set once
 }
 
 // Issue 15, defect 8: each command's value is bounded, and so is what appends make of it, so
@@ -111,22 +113,24 @@ BOOST_AUTO_TEST_CASE(appends_never_grow_a_value_past_the_limit) {
   const std::string refusal =
       "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)";
   KvStore kv;
-  BOOST_TEST(kv.apply(test::put("k", std::string(8000, 'a'), 1, 1)).ok);
-  ApplyResult second = kv.apply(Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
+  BOOST_TEST(test::apply_next(kv, test::put("k", std::string(8000, 'a'), 1, 1)).ok);
+  ApplyResult second =
+      test::apply_next(kv, Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
   BOOST_TEST(!second.ok);
   BOOST_TEST(second.reason == refusal);
   BOOST_TEST(kv.get("k")->size() == 8000u);
-  ApplyResult retried = kv.apply(Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
+  ApplyResult retried =
+      test::apply_next(kv, Command{Op::append, "k", std::string(8000, 'b'), {1, 2}});
   BOOST_TEST(retried.duplicate);
   BOOST_TEST(retried.reason == refusal);
   // Up to the limit exactly, and not a byte more.
-  BOOST_TEST(kv.apply(Command{Op::append, "k", std::string(192, 'c'), {1, 3}}).ok);
+  BOOST_TEST(test::apply_next(kv, Command{Op::append, "k", std::string(192, 'c'), {1, 3}}).ok);
   BOOST_TEST(kv.get("k")->size() == limits::max_value_bytes);
-  BOOST_TEST(!kv.apply(Command{Op::append, "k", "d", {1, 4}}).ok);
+  BOOST_TEST(!test::apply_next(kv, Command{Op::append, "k", "d", {1, 4}}).ok);
   BOOST_TEST(kv.get("k")->size() == limits::max_value_bytes);
   // A refused append to an absent key does not create it (no command carries more than the
   // limit, but a replayed log is not trusted to be that polite).
-  BOOST_TEST(!kv.apply(Command{Op::append, "n", std::string(9000, 'x'), {2, 1}}).ok);
+  BOOST_TEST(!test::apply_next(kv, Command{Op::append, "n", std::string(9000, 'x'), {2, 1}}).ok);
   BOOST_TEST(!kv.get("n"));
 }
 
@@ -142,15 +146,15 @@ BOOST_AUTO_TEST_CASE(kv_store_agrees_with_a_plain_map) {
     std::string value = std::to_string(i);
     switch (rng() % 3) {
       case 0:
-        kv.apply(Command{Op::put, key, value, {1, ++seq}});
+        test::apply_next(kv, Command{Op::put, key, value, {1, ++seq}});
         expected[key] = value;
         break;
       case 1:
-        kv.apply(Command{Op::append, key, value, {1, ++seq}});
+        test::apply_next(kv, Command{Op::append, key, value, {1, ++seq}});
         expected[key] += value;
         break;
       default:
-        kv.apply(Command{Op::del, key, "", {1, ++seq}});
+        test::apply_next(kv, Command{Op::del, key, "", {1, ++seq}});
         expected.erase(key);
     }
   }
@@ -167,9 +171,9 @@ BOOST_AUTO_TEST_CASE(kv_store_agrees_with_a_plain_map) {
   }
   // A copy is independent: changing it leaves the original alone, and the reverse.
   KvStore copy = kv;
-  copy.apply(Command{Op::put, "k1", "copy", {2, 1}});
-  copy.apply(Command{Op::del, "k2", "", {2, 2}});
-  kv.apply(Command{Op::put, "k3", "original", {1, ++seq}});
+  test::apply_next(copy, Command{Op::put, "k1", "copy", {2, 1}});
+  test::apply_next(copy, Command{Op::del, "k2", "", {2, 2}});
+  test::apply_next(kv, Command{Op::put, "k3", "original", {1, ++seq}});
   BOOST_TEST(*copy.get("k1") == "copy");
   BOOST_TEST(!copy.get("k2"));
   BOOST_TEST(
@@ -179,7 +183,7 @@ BOOST_AUTO_TEST_CASE(kv_store_agrees_with_a_plain_map) {
       (copy.get("k3") == (expected.contains("k3") ? std::optional(expected["k3"]) : std::nullopt)));
   KvStore assigned;
   assigned = copy;
-  copy.apply(Command{Op::put, "k1", "changed", {2, 3}});
+  test::apply_next(copy, Command{Op::put, "k1", "changed", {2, 3}});
   BOOST_TEST(*assigned.get("k1") == "copy");
   BOOST_TEST(assigned.map().size() == copy.map().size());
 }

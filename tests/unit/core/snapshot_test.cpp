@@ -4,6 +4,7 @@
 
 #include "core/kv_store.hpp"
 #include "core/learner.hpp"
+#include "kv_apply.hpp"
 #include "paxoskv/snapshot.hpp"
 #include "test_network.hpp"
 
@@ -16,6 +17,8 @@ Snapshot sample_snapshot() {
   s.base = 42;
   s.base_hash = chain_hash(41, Command::noop(), genesis_hash);
   s.kv = {{"a", "1"}, {"b", "two words"}, {"q\"uote", "\xc3\xa9t\xc3\xa9\n"}};
+  s.revisions = {{"a", 3}, {"b", 41}, {"q\"uote", 17}};
+  s.ttls = {{"b", 30}};
   s.deleted = {"gone", "x"};
   s.clients = {{7, 3, true, ""}, {9, 1, false, "key exists"}};
   return s;
@@ -69,12 +72,35 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_snapshots_with_a_reason) {
              "a snapshot at base 0 must have the genesis hash");
 }
 
+// Revisions and times to live: a key's revision must lie below the base, a time to live must
+// belong to a key, and a snapshot written before revisions existed dates its keys at base - 1.
+BOOST_AUTO_TEST_CASE(key_revisions_and_ttls_are_checked_and_defaulted) {
+  const std::string head = R"({"base":5,"base_hash":")" +
+                           to_hex(chain_hash(4, Command::noop(), genesis_hash)) +
+                           R"(","kv":{"a":"1","b":"2"},)";
+  const std::string tail = R"("deleted":[],"clients":[]})";
+  Snapshot old = decoded(head + tail);
+  BOOST_TEST(old.revisions.at("a") == 4u);
+  BOOST_TEST(old.revisions.at("b") == 4u);
+  BOOST_TEST(old.ttls.empty());
+  Snapshot some = decoded(head + R"("revisions":{"a":2},"ttls":{"a":10},)" + tail);
+  BOOST_TEST(some.revisions.at("a") == 2u);
+  BOOST_TEST(some.revisions.at("b") == 4u);
+  BOOST_TEST(some.ttls.at("a") == 10u);
+  BOOST_TEST(decode_error(head + R"("revisions":{"a":5},)" + tail) ==
+             "revisions['a'] is not below the base");
+  BOOST_TEST(decode_error(head + R"("revisions":{"c":1},)" + tail) ==
+             "revisions: key 'c' is not in 'kv'");
+  BOOST_TEST(decode_error(head + R"("ttls":{"a":0},)" + tail) == "ttls['a'] is out of range");
+  BOOST_TEST(decode_error(head + R"("ttls":{"c":3},)" + tail) == "ttls: key 'c' is not in 'kv'");
+}
+
 BOOST_AUTO_TEST_CASE(kv_store_round_trip_keeps_tag_and_dedup_semantics) {
   KvStore kv;
-  kv.apply(test::put("a", "1", 1, 1));
-  kv.apply(test::put("d", "x", 1, 2));
-  kv.apply(Command{Op::del, "d", "", RequestId{1, 3}});
-  kv.apply(Command{Op::tag, "a", "t", RequestId{2, 1}});  // refused: a was set
+  test::apply_next(kv, test::put("a", "1", 1, 1));
+  test::apply_next(kv, test::put("d", "x", 1, 2));
+  test::apply_next(kv, Command{Op::del, "d", "", RequestId{1, 3}});
+  test::apply_next(kv, Command{Op::tag, "a", "t", RequestId{2, 1}});  // refused: a was set
   SnapshotSource s = kv.snapshot(4, genesis_hash);
   BOOST_TEST(s.deleted == std::vector<std::string>{"d"});
 
@@ -82,17 +108,17 @@ BOOST_AUTO_TEST_CASE(kv_store_round_trip_keeps_tag_and_dedup_semantics) {
   restored.restore(decoded(make_snapshot_image(s)->bytes));
   BOOST_TEST((restored.map() == kv.map()));
   // tag: d was set once, even if deleted now.
-  ApplyResult tag_d = restored.apply(Command{Op::tag, "d", "t", RequestId{3, 1}});
+  ApplyResult tag_d = test::apply_next(restored, Command{Op::tag, "d", "t", RequestId{3, 1}});
   BOOST_TEST(!tag_d.ok);
   BOOST_TEST(tag_d.reason == "key exists");
-  BOOST_TEST(restored.apply(Command{Op::tag, "new", "t", RequestId{3, 2}}).ok);
+  BOOST_TEST(test::apply_next(restored, Command{Op::tag, "new", "t", RequestId{3, 2}}).ok);
   // dedup: a retry of client 2's last request gets its recorded result, and does not act.
   BOOST_TEST(restored.already_applied(RequestId{2, 1}));
-  ApplyResult again = restored.apply(Command{Op::tag, "zz", "t", RequestId{2, 1}});
+  ApplyResult again = test::apply_next(restored, Command{Op::tag, "zz", "t", RequestId{2, 1}});
   BOOST_TEST(again.duplicate);
   BOOST_TEST(again.reason == "key exists");
   BOOST_TEST(!restored.get("zz"));
-  BOOST_TEST(restored.apply(test::put("a", "1", 1, 3)).duplicate);
+  BOOST_TEST(test::apply_next(restored, test::put("a", "1", 1, 3)).duplicate);
 }
 
 // The image of a copied-out state is the one serialized form: keys in order whatever order the
@@ -103,12 +129,14 @@ BOOST_AUTO_TEST_CASE(an_unsorted_source_gives_the_canonical_image) {
   std::uint64_t seq = 0;
   for (int i = 0; i < 300; ++i) {
     std::string key = "k" + std::to_string((i * 7919) % 1000);
-    kv.apply(test::put(key, "v\"\\\n\x01" + std::to_string(i), 1, ++seq));
+    test::apply_next(kv, test::put(key, "v\"\\\n\x01" + std::to_string(i), 1, ++seq));
   }
   for (int i = 0; i < 300; i += 3)
-    kv.apply(Command{Op::del, "k" + std::to_string((i * 7919) % 1000), "", RequestId{1, ++seq}});
-  for (std::uint64_t c = 9; c >= 2; --c) kv.apply(test::put("c" + std::to_string(c), "x", c, 1));
-  auto image = make_snapshot_image(kv.snapshot(seq, genesis_hash));
+    test::apply_next(
+        kv, Command{Op::del, "k" + std::to_string((i * 7919) % 1000), "", RequestId{1, ++seq}});
+  for (std::uint64_t c = 9; c >= 2; --c)
+    test::apply_next(kv, test::put("c" + std::to_string(c), "x", c, 1));
+  auto image = make_snapshot_image(kv.snapshot(kv.history().end(), genesis_hash));
   Snapshot decoded_back = decoded(image->bytes);
   BOOST_TEST(decoded_back.kv.size() == kv.map().size());
   BOOST_TEST(decoded_back.deleted.size() == 100u);
@@ -122,18 +150,18 @@ BOOST_AUTO_TEST_CASE(an_unsorted_source_gives_the_canonical_image) {
 // already held other keys too.
 BOOST_AUTO_TEST_CASE(kv_store_restore_replaces_what_lookups_see) {
   KvStore source;
-  source.apply(test::put("a", "1", 1, 1));
-  source.apply(test::put("b", "2", 1, 2));
+  test::apply_next(source, test::put("a", "1", 1, 1));
+  test::apply_next(source, test::put("b", "2", 1, 2));
   KvStore target;
-  target.apply(test::put("old", "x", 2, 1));
-  target.apply(test::put("a", "stale", 2, 2));
+  test::apply_next(target, test::put("old", "x", 2, 1));
+  test::apply_next(target, test::put("a", "stale", 2, 2));
   target.restore(decoded(make_snapshot_image(source.snapshot(2, genesis_hash))->bytes));
   BOOST_TEST(target.get("a").value_or("null") == "1");
   BOOST_TEST(target.get("b").value_or("null") == "2");
   BOOST_TEST(!target.get("old"));
-  BOOST_TEST(target.apply(Command{Op::append, "a", "+", RequestId{3, 1}}).ok);
+  BOOST_TEST(test::apply_next(target, Command{Op::append, "a", "+", RequestId{3, 1}}).ok);
   BOOST_TEST(target.get("a").value_or("null") == "1+");
-  BOOST_TEST(target.apply(Command{Op::del, "b", "", RequestId{3, 2}}).ok);
+  BOOST_TEST(test::apply_next(target, Command{Op::del, "b", "", RequestId{3, 2}}).ok);
   BOOST_TEST(!target.get("b"));
   BOOST_TEST(target.map().size() == 1u);
 }
