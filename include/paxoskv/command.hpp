@@ -46,6 +46,10 @@ struct Precondition {
   bool operator==(const Precondition&) const = default;
 };
 
+// What the shell and the client call a command: its op's name, but "cas" for a put on the
+// condition of a value (`cas KEY EXPECTED NEW`).
+std::string_view command_name(Op op, const Precondition& pre);
+
 // The reasons a write whose precondition failed is refused with.
 std::string_view precondition_failed_reason(Precondition::Kind kind);
 

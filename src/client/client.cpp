@@ -52,13 +52,18 @@ void Session::close() {
 }
 
 void Session::request(net::ClientOp op, std::string key, std::string value, Done done) {
+  request(op, std::move(key), std::move(value), std::string(), std::move(done));
+}
+
+void Session::request(net::ClientOp op, std::string key, std::string value, std::string expected,
+                      Done done) {
   assert(!busy() && done);
   done_ = std::move(done);
   attempt_ = 0;
   // Neither changes anything, so a timeout leaves no outcome unknown.
   is_read_ = op == net::ClientOp::get || op == net::ClientOp::members;
-  datagram_ =
-      net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key), std::move(value)});
+  datagram_ = net::encode(net::ClientRequest{client_id_, ++seq_, op, std::move(key),
+                                             std::move(value), std::move(expected)});
   if (options_.auth) options_.auth->seal(datagram_);
   if (options_.health && options_.health->suspect(target_, SiteHealth::Clock::now()))
     target_ = next_site();

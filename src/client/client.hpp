@@ -58,6 +58,9 @@ class Session {
 
   // Starts a request; `done` runs on the io_context when it ends. One at a time.
   void request(net::ClientOp op, std::string key, std::string value, Done done);
+  // A cas: `value` on the condition that the key holds `expected`.
+  void request(net::ClientOp op, std::string key, std::string value, std::string expected,
+               Done done);
   bool busy() const { return static_cast<bool>(done_); }
   std::uint64_t client_id() const { return client_id_; }
   void close();

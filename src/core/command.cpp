@@ -38,6 +38,11 @@ std::string value_too_large_reason() {
   return "value too large (limit " + std::to_string(limits::max_value_bytes) + " bytes)";
 }
 
+std::string_view command_name(Op op, const Precondition& pre) {
+  if (op == Op::put && pre.kind == Precondition::Kind::value) return "cas";
+  return op_name(op);
+}
+
 std::string_view precondition_failed_reason(Precondition::Kind kind) {
   switch (kind) {
     case Precondition::Kind::absent:

@@ -61,7 +61,8 @@ std::string request_problem(const ClientRequest& r) {
   }
   if (r.key.empty() || r.key.size() > limits::max_key_bytes)
     return "key is empty or longer than " + std::to_string(limits::max_key_bytes) + " bytes";
-  if (r.value.size() > limits::max_value_bytes) return value_too_large_reason();
+  if (r.value.size() + r.expected.size() > limits::max_value_bytes) return value_too_large_reason();
+  if (r.op == ClientOp::cas && r.value.empty()) return "cas needs a new value";
   return "";
 }
 
@@ -81,7 +82,7 @@ std::optional<ClientRequest> decode_canonical_request(std::string_view datagram)
         r.literal("}") && r.at_end()))
     return std::nullopt;
   std::optional<ClientOp> parsed = client_op_from_name(op);
-  if (q.client == 0 || q.seq == 0 || !parsed) return std::nullopt;
+  if (q.client == 0 || q.seq == 0 || !parsed || *parsed == ClientOp::cas) return std::nullopt;
   q.op = *parsed;
   q.key = key;
   q.value = value;
@@ -132,25 +133,29 @@ std::string_view client_op_name(ClientOp op) {
       return "member";
     case ClientOp::members:
       return "members";
+    case ClientOp::cas:
+      return "cas";
   }
   return "?";
 }
 
 std::optional<ClientOp> client_op_from_name(std::string_view name) {
   for (ClientOp op : {ClientOp::put, ClientOp::append, ClientOp::get, ClientOp::del, ClientOp::tag,
-                      ClientOp::member, ClientOp::members})
+                      ClientOp::member, ClientOp::members, ClientOp::cas})
     if (client_op_name(op) == name) return op;
   return std::nullopt;
 }
 
 Command ClientRequest::command() const {
   assert(!is_read() && op != ClientOp::members);
-  Op core_op = op == ClientOp::put      ? Op::put
-               : op == ClientOp::append ? Op::append
-               : op == ClientOp::del    ? Op::del
-               : op == ClientOp::tag    ? Op::tag
-                                        : Op::member;
-  return Command{core_op, key, value, id()};
+  Op core_op = op == ClientOp::put || op == ClientOp::cas ? Op::put
+               : op == ClientOp::append                   ? Op::append
+               : op == ClientOp::del                      ? Op::del
+               : op == ClientOp::tag                      ? Op::tag
+                                                          : Op::member;
+  Command command{core_op, key, value, id()};
+  if (op == ClientOp::cas) command.pre = Precondition{Precondition::Kind::value, expected, 0};
+  return command;
 }
 
 namespace detail {
@@ -163,6 +168,7 @@ std::string encode_generic(const ClientRequest& request) {
   o["op"] = client_op_name(request.op);
   o["key"] = request.key;
   o["value"] = request.value;
+  if (request.op == ClientOp::cas) o["expected"] = request.expected;
   return json::serialize(o);
 }
 
@@ -198,6 +204,10 @@ std::string encode(const ClientRequest& request) {
   json_text::append_string(out, request.key);
   out += ",\"value\":";
   json_text::append_string(out, request.value);
+  if (request.op == ClientOp::cas) {
+    out += ",\"expected\":";
+    json_text::append_string(out, request.expected);
+  }
   out += '}';
   return out;
 }
@@ -250,6 +260,12 @@ std::variant<ClientRequest, DecodeError> detail::decode_generic_request(std::str
     if (auto e = json_form::read_string(o, "key", r.key); !e.empty()) return DecodeError{e};
   if (o.contains("value"))
     if (auto e = json_form::read_string(o, "value", r.value); !e.empty()) return DecodeError{e};
+  if (r.op == ClientOp::cas) {
+    if (auto e = json_form::read_string(o, "expected", r.expected); !e.empty())
+      return DecodeError{e};
+  } else if (o.contains("expected")) {
+    return DecodeError{"only a cas request has 'expected'"};
+  }
   if (std::string problem = request_problem(r); !problem.empty()) return DecodeError{problem};
   return r;
 }

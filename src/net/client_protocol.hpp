@@ -24,10 +24,13 @@ namespace paxoskv::net {
 //  - `member`: a change decided in the log like a write. `key` is the site's name and `value`
 //    the change as the log holds it: "add HOST PORT", "add HOST PORT voter", "remove",
 //    "promote" or "transfer" (member_change.hpp).
+//  - `cas`: a put of `value` on the condition that the key's value is `expected`, a field only
+//    this op has: {...,"op":"cas","key":"k","value":"new","expected":"old"}. `value` and
+//    `expected` together are held to the value limit.
 //  - `members`: read-only, answered at once by the site asked, from what it knows (no log, no
 //    leader: a site that joins asks it before it can take part). `key` and `value` are "";
 //    the reply's `value` is that site's KnownMembers (core/members_json.hpp).
-enum class ClientOp : std::uint8_t { put, append, get, del, tag, member, members };
+enum class ClientOp : std::uint8_t { put, append, get, del, tag, member, members, cas };
 
 std::string_view client_op_name(ClientOp op);
 std::optional<ClientOp> client_op_from_name(std::string_view name);
@@ -38,6 +41,7 @@ struct ClientRequest {
   ClientOp op = ClientOp::get;
   std::string key;
   std::string value;
+  std::string expected;  // cas only
 
   RequestId id() const { return RequestId{client, seq}; }
   bool is_read() const { return op == ClientOp::get; }

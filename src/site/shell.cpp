@@ -177,18 +177,23 @@ void Shell::execute(const std::string& line) {
 }
 
 void Shell::run(const WriteCommand& command) {
-  submit(Pending{{client_id_, next_seq_++}, false, command.op, command.key, std::nullopt});
-  site_.submit(Command{command.op, command.key, command.value, pending_->id});
+  submit(Pending{{client_id_, next_seq_++},
+                 false,
+                 command_name(command.op, command.pre),
+                 command.key,
+                 std::nullopt});
+  Command write{command.op, command.key, command.value, pending_->id};
+  write.pre = command.pre;
+  site_.submit(write);
 }
 
 void Shell::run(const MemberCommand& command) {
-  submit(
-      Pending{{client_id_, next_seq_++}, false, Op::member, command.change.name, command.change});
+  submit(Pending{{client_id_, next_seq_++}, false, "member", command.change.name, command.change});
   site_.submit(member_command(command.change, pending_->id));
 }
 
 void Shell::run(const GetCommand& command) {
-  submit(Pending{{client_id_, next_seq_++}, true, Op::noop, command.key, std::nullopt});
+  submit(Pending{{client_id_, next_seq_++}, true, "get", command.key, std::nullopt});
   site_.submit_read(pending_->id, command.key);
 }
 
@@ -274,7 +279,7 @@ void Shell::on_completion(const Completion& completion) {
   } else if (pending_->member) {
     print(client::format_member_result(*pending_->member, completion));
   } else {
-    print(format_write_result(pending_->op, pending_->key, completion));
+    print(format_write_result(pending_->name, pending_->key, completion));
   }
   pending_.reset();
   timer_.cancel();

@@ -38,7 +38,7 @@ class Shell {
   struct Pending {
     RequestId id;
     bool is_read = false;
-    Op op = Op::put;
+    std::string_view name;  // of the command, for its result line
     std::string key;
     std::optional<MemberChange> member;  // a `member` command's change
   };

@@ -54,7 +54,23 @@ ShellCommand parse_write(std::string_view name, Op op, std::string_view rest) {
     return invalid(name, std::string(name) + " needs KEY and VALUE");
   }
   if (auto refusal = check_sizes(name, key, value)) return *refusal;
-  return WriteCommand{op, std::string(key), std::string(value)};
+  return WriteCommand{op, std::string(key), std::string(value), {}};
+}
+
+// cas KEY EXPECTED NEW...: EXPECTED is one word, NEW the rest of the line. Both count against
+// the value limit together, as they travel in one command.
+ShellCommand parse_cas(std::string_view rest) {
+  std::string_view key = take_word(rest);
+  std::string_view expected = take_word(rest);
+  std::string_view value = skip_separators(rest);
+  if (key.empty() || expected.empty() || value.empty())
+    return invalid("cas", "cas needs KEY, EXPECTED and NEW");
+  if (auto refusal = check_sizes("cas", key, value)) return *refusal;
+  if (auto refusal = check_sizes("cas", key, expected)) return *refusal;
+  if (expected.size() + value.size() > limits::max_value_bytes)
+    return unable("cas", value_too_large_reason());
+  return WriteCommand{Op::put, std::string(key), std::string(value),
+                      Precondition{Precondition::Kind::value, std::string(expected), 0}};
 }
 
 ShellCommand parse_get(std::string_view rest) {
@@ -143,6 +159,7 @@ ShellCommand parse_command(std::string_view line, const Cluster& cluster, SiteId
   if (name == "append") return parse_write(name, Op::append, rest);
   if (name == "delete") return parse_write(name, Op::del, rest);
   if (name == "tag") return parse_write(name, Op::tag, rest);
+  if (name == "cas") return parse_cas(rest);
   if (name == "get") return parse_get(rest);
   if (name == "print") return parse_print(rest);
   if (name == "sleep") return parse_sleep(rest);
@@ -164,6 +181,7 @@ const std::vector<CommandUsage>& command_usages() {
       {"get", "get KEY", "read KEY (linearizable)"},
       {"delete", "delete KEY", "remove KEY"},
       {"tag", "tag KEY VALUE...", "set KEY only if it was never set"},
+      {"cas", "cas KEY EXPECTED NEW...", "set KEY to NEW only if its value is EXPECTED"},
       {"print", "print log|kv|chain|status|members",
        "show the decided log, the map, the hash chain, "
        "this site's status or the members"},

@@ -16,11 +16,12 @@ namespace paxoskv::site {
 
 struct EmptyLine {};
 
-// put, append, delete (value empty) and tag.
+// put, append, delete (value empty), tag and cas (a put on the condition of a value).
 struct WriteCommand {
   Op op = Op::put;
   std::string key;
   std::string value;
+  Precondition pre;
 };
 
 struct GetCommand {

@@ -12,7 +12,7 @@ std::string log_line(const LogEntry& entry) {
   const Command& command = entry.command;
   std::string line = std::to_string(entry.slot);
   line += ' ';
-  line += op_name(command.op);
+  line += command_name(command.op, command.pre);
   if (command.op == Op::noop) return line;
   line += ' ';
   line += command.key;
@@ -80,9 +80,10 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
   return line;
 }
 
-std::string format_write_result(Op op, const std::string& key, const Completion& completion) {
-  if (completion.ok) return std::string(op_name(op)) + ' ' + key + " completed";
-  return "unable to execute " + std::string(op_name(op)) + ": " + completion.reason;
+std::string format_write_result(std::string_view name, const std::string& key,
+                                const Completion& completion) {
+  if (completion.ok) return std::string(name) + ' ' + key + " completed";
+  return "unable to execute " + std::string(name) + ": " + completion.reason;
 }
 
 std::string format_get_result(const std::string& key, const Completion& completion) {

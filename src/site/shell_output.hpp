@@ -33,7 +33,9 @@ std::string format_status(const Cluster& cluster, const ReplicaStatus& status,
                           const net::DropCounters& drops);
 
 // What a completed command prints: `op` and `key` are those of the command that was typed.
-std::string format_write_result(Op op, const std::string& key, const Completion& completion);
+// `name` is the command's (command_name): "put", "cas", ...
+std::string format_write_result(std::string_view name, const std::string& key,
+                                const Completion& completion);
 std::string format_get_result(const std::string& key, const Completion& completion);
 // The lines of `member`, `leader transfer` and `print members` are client/member_text.hpp's,
 // which paxoskv-client prints too.

@@ -32,7 +32,7 @@ constexpr int kExitUsage = 2;
 const char* const kUsage =
     "usage: paxoskv-client --hosts FILE [--site NAME] [--timeout-ms N] [--attempts N]\n"
     "                      [--secret FILE]\n"
-    "                      put|append|get|delete|tag KEY [VALUE...]\n"
+    "                      put|append|get|delete|tag KEY [VALUE...] | cas KEY EXPECTED NEW...\n"
     "                      | member add NAME HOST PORT [voter|learner] | member remove NAME\n"
     "                      | member promote NAME | leader transfer NAME | print members\n"
     "  --hosts       hosts file of the cluster (default hosts.txt)\n"
@@ -49,7 +49,8 @@ struct Invocation {
   net::ClientOp op = net::ClientOp::get;
   std::string key;
   std::string value;
-  MemberChange change;  // op member: what was typed, for the result line
+  std::string expected;  // cas
+  MemberChange change;   // op member: what was typed, for the result line
 };
 
 std::optional<std::uint64_t> parse_positive(const std::string& text) {
@@ -121,9 +122,13 @@ std::variant<Invocation, std::string> parse(const std::vector<std::string>& args
   inv.op = *op;
   if (++i >= args.size()) return std::string(net::client_op_name(*op)) + " needs KEY";
   inv.key = args[i++];
+  if (*op == net::ClientOp::cas) {
+    if (i >= args.size()) return std::string("cas needs KEY EXPECTED NEW");
+    inv.expected = args[i++];
+  }
   for (; i < args.size(); ++i) inv.value += (inv.value.empty() ? "" : " ") + args[i];
-  bool takes_value =
-      *op == net::ClientOp::put || *op == net::ClientOp::append || *op == net::ClientOp::tag;
+  bool takes_value = *op == net::ClientOp::put || *op == net::ClientOp::append ||
+                     *op == net::ClientOp::tag || *op == net::ClientOp::cas;
   if (takes_value && inv.value.empty())
     return std::string(net::client_op_name(*op)) + " needs KEY VALUE";
   if (!takes_value && !inv.value.empty())
@@ -160,14 +165,14 @@ int run(const Invocation& inv, const Cluster& cluster) {
     std::cout << "unable to execute " << op << ": " << key_too_large_reason() << "\n";
     return kExitFailure;
   }
-  if (inv.value.size() > limits::max_value_bytes) {
+  if (inv.value.size() + inv.expected.size() > limits::max_value_bytes) {
     std::cout << "unable to execute " << op << ": " << value_too_large_reason() << "\n";
     return kExitFailure;
   }
   boost::asio::io_context io;
   client::Session session(io, cluster, inv.session);
   client::Result result;
-  session.request(inv.op, inv.key, inv.value, [&](const client::Result& r) {
+  session.request(inv.op, inv.key, inv.value, inv.expected, [&](const client::Result& r) {
     result = r;
     session.close();
   });

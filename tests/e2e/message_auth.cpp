@@ -359,7 +359,7 @@ BOOST_FIXTURE_TEST_CASE(replayed_authenticated_datagrams_do_no_harm, AuthCluster
 
   // An authenticated client writes r=old once; its request is kept for replay.
   UdpSocket client;
-  paxoskv::net::ClientRequest request{987654321, 1, paxoskv::net::ClientOp::put, "r", "old"};
+  paxoskv::net::ClientRequest request{987654321, 1, paxoskv::net::ClientOp::put, "r", "old", ""};
   const std::string old_request = sealed(paxoskv::net::encode(request), right);
   auto client_reply = [&](Deadline deadline) -> std::optional<paxoskv::net::ClientReply> {
     while (Clock::now() < deadline)

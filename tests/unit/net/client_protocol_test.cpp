@@ -10,7 +10,7 @@ using namespace paxoskv::net;
 BOOST_AUTO_TEST_SUITE(client_protocol)
 
 BOOST_AUTO_TEST_CASE(request_round_trip_and_command) {
-  ClientRequest r{(std::uint64_t{1} << 53) - 1, 7, ClientOp::append, "k", "v w"};
+  ClientRequest r{(std::uint64_t{1} << 53) - 1, 7, ClientOp::append, "k", "v w", ""};
   std::string wire = encode(r);
   BOOST_TEST(looks_like_client_request(wire));
   auto decoded = decode_client_request(wire);
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused) {
 BOOST_AUTO_TEST_CASE(member_requests_carry_the_change_as_the_log_holds_it) {
   for (const char* value : {"add 127.0.0.1 5004", "add db.example 5004 voter", "add ::1 1",
                             "remove", "promote", "transfer"}) {
-    ClientRequest r{3, 9, ClientOp::member, "delta", value};
+    ClientRequest r{3, 9, ClientOp::member, "delta", value, ""};
     const std::string wire = encode(r);
     BOOST_TEST(wire.find(R"("op":"member","key":"delta")") != std::string::npos);
     for (auto decoded : {decode_client_request(wire), detail::decode_generic_request(wire)}) {
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(member_requests_carry_the_change_as_the_log_holds_it) {
     }
   }
   const MemberChange add{MemberAction::add, "delta", "127.0.0.1", 5004, true};
-  ClientRequest r{3, 10, ClientOp::member, "delta", member_command(add, {}).value};
+  ClientRequest r{3, 10, ClientOp::member, "delta", member_command(add, {}).value, ""};
   auto decoded = decode_client_request(encode(r));
   BOOST_TEST_REQUIRE(std::holds_alternative<ClientRequest>(decoded));
   BOOST_TEST((
@@ -96,21 +96,50 @@ BOOST_AUTO_TEST_CASE(malformed_member_changes_are_refused_naming_what_is_wrong) 
       {"refuse because I say so", "bad member change: unknown membership change 'refuse'"},
   };
   for (const auto& [value, reason] : bad) {
-    const std::string wire = encode(ClientRequest{1, 1, ClientOp::member, "delta", value});
+    const std::string wire = encode(ClientRequest{1, 1, ClientOp::member, "delta", value, ""});
     for (auto decoded : {decode_client_request(wire), detail::decode_generic_request(wire)}) {
       BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(decoded), value);
       BOOST_TEST(std::get<DecodeError>(decoded).what == reason);
     }
   }
   auto bad_name =
-      decode_client_request(encode(ClientRequest{1, 1, ClientOp::member, "a b", "remove"}));
+      decode_client_request(encode(ClientRequest{1, 1, ClientOp::member, "a b", "remove", ""}));
   BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(bad_name));
   BOOST_TEST(std::get<DecodeError>(bad_name).what.rfind("bad member change: bad site name 'a b'",
                                                         0) == 0u);
 }
 
+// Issue 17: a cas carries the expected value in a field of its own, and becomes a put on the
+// condition of that value.
+BOOST_AUTO_TEST_CASE(a_cas_request_carries_its_expected_value) {
+  const ClientRequest cas{4, 3, ClientOp::cas, "k", "new", "old"};
+  const std::string wire = encode(cas);
+  BOOST_TEST(wire == R"({"type":"client_request","client":4,"seq":3,"op":"cas","key":"k",)"
+                     R"("value":"new","expected":"old"})");
+  BOOST_TEST(wire == detail::encode_generic(cas));
+  for (auto decoded : {decode_client_request(wire), detail::decode_generic_request(wire)}) {
+    BOOST_TEST_REQUIRE(std::holds_alternative<ClientRequest>(decoded));
+    const ClientRequest& r = std::get<ClientRequest>(decoded);
+    BOOST_TEST(r.expected == "old");
+    BOOST_TEST((r.command().pre == Precondition{Precondition::Kind::value, "old", 0}));
+    BOOST_TEST((r.command().op == Op::put));
+  }
+  auto missing = decode_client_request(
+      R"({"type":"client_request","client":4,"seq":3,"op":"cas","key":"k","value":"new"})");
+  BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(missing));
+  BOOST_TEST(std::get<DecodeError>(missing).what == "missing field 'expected'");
+  auto stray = decode_client_request(R"({"type":"client_request","client":4,"seq":3,"op":"put",)"
+                                     R"("key":"k","value":"new","expected":"old"})");
+  BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(stray));
+  BOOST_TEST(std::get<DecodeError>(stray).what == "only a cas request has 'expected'");
+  auto big = decode_client_request(encode(
+      ClientRequest{4, 3, ClientOp::cas, "k", std::string(5000, 'n'), std::string(5000, 'o')}));
+  BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(big));
+  BOOST_TEST(std::get<DecodeError>(big).what == "value too large (limit 8192 bytes)");
+}
+
 BOOST_AUTO_TEST_CASE(members_requests_take_no_key_or_value) {
-  const std::string wire = encode(ClientRequest{4, 2, ClientOp::members, "", ""});
+  const std::string wire = encode(ClientRequest{4, 2, ClientOp::members, "", "", ""});
   BOOST_TEST(wire ==
              R"({"type":"client_request","client":4,"seq":2,"op":"members","key":"","value":""})");
   for (auto decoded :
@@ -120,8 +149,8 @@ BOOST_AUTO_TEST_CASE(members_requests_take_no_key_or_value) {
     BOOST_TEST((std::get<ClientRequest>(decoded).op == ClientOp::members));
     BOOST_TEST(!std::get<ClientRequest>(decoded).is_read());
   }
-  for (const ClientRequest& bad : {ClientRequest{4, 2, ClientOp::members, "k", ""},
-                                   ClientRequest{4, 2, ClientOp::members, "", "v"}}) {
+  for (const ClientRequest& bad : {ClientRequest{4, 2, ClientOp::members, "k", "", ""},
+                                   ClientRequest{4, 2, ClientOp::members, "", "v", ""}}) {
     auto decoded = decode_client_request(encode(bad));
     BOOST_TEST_REQUIRE(std::holds_alternative<DecodeError>(decoded));
     BOOST_TEST(std::get<DecodeError>(decoded).what == "a members request takes no key or value");
@@ -144,7 +173,7 @@ BOOST_AUTO_TEST_CASE(reply_round_trip_with_null_and_value) {
   BOOST_TEST(!std::get<ClientReply>(f).value.has_value());
   BOOST_TEST(std::get<ClientReply>(f).error == "key exists");
   BOOST_TEST(std::holds_alternative<DecodeError>(
-      decode_client_reply(encode(ClientRequest{1, 1, ClientOp::get, "k", ""}))));
+      decode_client_reply(encode(ClientRequest{1, 1, ClientOp::get, "k", "", ""}))));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

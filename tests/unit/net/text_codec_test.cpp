@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(client_protocol_matches_the_generic_encoder) {
   std::size_t i = 0;
   for (const std::string& s : hostile_strings()) {
     ++i;
-    net::ClientRequest request{i, i * 7, static_cast<net::ClientOp>(i % 5), "k" + s, s};
+    net::ClientRequest request{i, i * 7, static_cast<net::ClientOp>(i % 5), "k" + s, s, ""};
     BOOST_TEST(net::encode(request) == net::detail::encode_generic(request));
     auto decoded = net::decode_client_request(net::encode(request));
     BOOST_TEST_REQUIRE(std::holds_alternative<net::ClientRequest>(decoded));

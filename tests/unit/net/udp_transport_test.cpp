@@ -353,7 +353,7 @@ BOOST_FIXTURE_TEST_CASE(with_a_secret_client_traffic_is_sealed_both_ways, TwoSit
     requests.push_back(request);
     client = from;
   });
-  std::string request = net::encode(net::ClientRequest{7, 1, net::ClientOp::get, "k", ""});
+  std::string request = net::encode(net::ClientRequest{7, 1, net::ClientOp::get, "k", "", ""});
   send_foreign(request, 1);
   BOOST_REQUIRE(run_until(io, [&] { return beta.drops().auth_failed == 1; }));
   net::MessageAuth key("shared");

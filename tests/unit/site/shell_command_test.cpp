@@ -61,6 +61,18 @@ BOOST_AUTO_TEST_CASE(append_tag_and_delete) {
   BOOST_TEST(del.value.empty());
 }
 
+BOOST_AUTO_TEST_CASE(cas_takes_one_word_expected_and_the_rest_as_new) {
+  auto cas = parse_as<WriteCommand>("cas k old new  value");
+  BOOST_TEST((cas.op == Op::put));
+  BOOST_TEST(cas.key == "k");
+  BOOST_TEST(cas.value == "new  value");
+  BOOST_TEST((cas.pre == Precondition{Precondition::Kind::value, "old", 0}));
+  BOOST_TEST(refusal("cas k old") ==
+             "invalid command: cas needs KEY, EXPECTED and NEW (usage: cas KEY EXPECTED NEW...)");
+  BOOST_TEST(refusal("cas k " + std::string(5000, 'a') + " " + std::string(5000, 'b')) ==
+             "unable to execute cas: value too large (limit 8192 bytes)");
+}
+
 BOOST_AUTO_TEST_CASE(get_and_print) {
   BOOST_TEST(parse_as<GetCommand>("get k").key == "k");
   BOOST_TEST((parse_as<PrintCommand>("print log").target == PrintTarget::log));

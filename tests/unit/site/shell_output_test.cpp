@@ -129,16 +129,21 @@ BOOST_AUTO_TEST_CASE(members_and_member_results) {
 }
 
 BOOST_AUTO_TEST_CASE(write_results) {
-  BOOST_TEST(format_write_result(Op::put, "k", success()) == "put k completed");
-  BOOST_TEST(format_write_result(Op::append, "k", success()) == "append k completed");
-  BOOST_TEST(format_write_result(Op::del, "k", success()) == "delete k completed");
-  BOOST_TEST(format_write_result(Op::tag, "k", success()) == "tag k completed");
-  BOOST_TEST(format_write_result(Op::tag, "k", failure("key exists")) ==
+  BOOST_TEST(format_write_result(op_name(Op::put), "k", success()) == "put k completed");
+  BOOST_TEST(format_write_result(op_name(Op::append), "k", success()) == "append k completed");
+  BOOST_TEST(format_write_result(op_name(Op::del), "k", success()) == "delete k completed");
+  BOOST_TEST(format_write_result(op_name(Op::tag), "k", success()) == "tag k completed");
+  BOOST_TEST(format_write_result(op_name(Op::tag), "k", failure("key exists")) ==
              "unable to execute tag: key exists");
   BOOST_TEST(
-      format_write_result(Op::put, "k",
+      format_write_result(op_name(Op::put), "k",
                           failure("timed out, outcome unknown (no quorum after 3 attempts)")) ==
       "unable to execute put: timed out, outcome unknown (no quorum after 3 attempts)");
+  const Precondition expected{Precondition::Kind::value, "old", 0};
+  BOOST_TEST(format_write_result(command_name(Op::put, expected), "k", success()) ==
+             "cas k completed");
+  BOOST_TEST(format_write_result(command_name(Op::put, expected), "k", failure("value differs")) ==
+             "unable to execute cas: value differs");
 }
 
 BOOST_AUTO_TEST_CASE(get_results) {
