@@ -37,7 +37,7 @@ struct Precondition {
     none,
     absent,    // the key has no value now (unlike tag: it may have had one before)
     value,     // the key's value is `value`
-    revision,  // the key was last changed in slot `revision`; 0: the key is absent
+    revision,  // the key's revision is `revision` (change_history.hpp); 0: the key is absent
   };
   Kind kind = Kind::none;
   std::string value;

@@ -19,7 +19,7 @@ using KvMap = std::unordered_map<std::string, std::string>;
 
 // What the state machine knows of a key besides its value.
 struct KeyMeta {
-  std::uint64_t revision = 0;  // the slot that last changed it
+  std::uint64_t revision = 0;  // of the slot that last changed it (revision_of_slot)
   std::uint32_t ttl_s = 0;     // its time to live in seconds (0: none), from that change
   bool operator==(const KeyMeta&) const = default;
 };

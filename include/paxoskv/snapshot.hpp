@@ -30,9 +30,9 @@ struct Snapshot {
   Slot base = 0;
   Hash base_hash = genesis_hash;
   std::map<std::string, std::string> kv;
-  // Each key's revision: the slot that last changed it. A snapshot written before keys had
-  // revisions has none; its keys get base - 1 (they were changed before the base).
-  std::map<std::string, Slot> revisions;
+  // Each key's revision (change_history.hpp), at most `base`. A snapshot written before keys
+  // had revisions has none; its keys get `base` (they were changed in a slot below it).
+  std::map<std::string, std::uint64_t> revisions;
   // The time to live of the keys that have one, in seconds.
   std::map<std::string, std::uint32_t> ttls;
   // Keys that were set once but are absent now: `tag` must still refuse them.

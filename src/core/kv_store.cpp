@@ -13,13 +13,13 @@ ApplyResult KvStore::apply(Slot slot, const Command& command) {
     history_.applied(slot, std::nullopt);
     return {};
   }
-  const Slot changes_before = history_.end();
+  const std::uint64_t revision_before = history_.revision();
   ApplyResult result = apply_once(command, [&] {
     ApplyResult r = execute(slot, command);
     r.slot = slot;
     return r;
   });
-  if (history_.end() == changes_before) history_.applied(slot, std::nullopt);
+  if (history_.revision() == revision_before) history_.applied(slot, std::nullopt);
   return result;
 }
 
@@ -59,19 +59,20 @@ std::optional<std::string> KvStore::precondition_problem(const Command& command)
 }
 
 void KvStore::changed(Slot slot, const std::string& key, std::uint32_t ttl_s) {
-  revisions_[key] = slot;
+  const std::uint64_t revision = revision_of_slot(slot);
+  revisions_[key] = revision;
   if (ttl_s != 0)
-    expiring_[key] = KeyMeta{slot, ttl_s};
+    expiring_[key] = KeyMeta{revision, ttl_s};
   else
     expiring_.erase(key);
-  history_.applied(slot, KeyChange{slot, key, map_.at(key)});
+  history_.applied(slot, KeyChange{revision, key, map_.at(key)});
 }
 
 void KvStore::erased(Slot slot, const std::string& key) {
   revisions_.erase(key);
   expiring_.erase(key);
   deleted_.insert(key);
-  history_.applied(slot, KeyChange{slot, key, std::nullopt});
+  history_.applied(slot, KeyChange{revision_of_slot(slot), key, std::nullopt});
 }
 
 ApplyResult KvStore::execute(Slot slot, const Command& command) {
@@ -142,7 +143,7 @@ SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
   for (const auto& [key, revision] : revisions_) {
     char digits[20];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, revision);
-    (void)ec;  // 20 digits hold every slot
+    (void)ec;  // 20 digits hold every revision
     s.revisions.add(key, std::string_view(digits, static_cast<std::size_t>(end - digits)));
   }
   for (const auto& [key, meta] : expiring_) s.ttls.emplace_back(key, meta.ttl_s);
@@ -157,7 +158,8 @@ SnapshotSource KvStore::snapshot(Slot base, const Hash& base_hash) const {
 
 void KvStore::restore(const Snapshot& s) {
   map_ = KvMap(s.kv.begin(), s.kv.end());
-  revisions_ = std::unordered_map<std::string, Slot>(s.revisions.begin(), s.revisions.end());
+  revisions_ =
+      std::unordered_map<std::string, std::uint64_t>(s.revisions.begin(), s.revisions.end());
   expiring_.clear();
   for (const auto& [key, ttl] : s.ttls) expiring_[key] = KeyMeta{s.revisions.at(key), ttl};
   history_.reset(s.base);

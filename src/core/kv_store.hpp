@@ -71,8 +71,9 @@ class KvStore {
   // set. Kept apart so that a new key costs one insertion, not two.
   std::unordered_set<std::string> deleted_;
   std::unordered_map<std::uint64_t, ClientRecord> clients_;
-  // Each key's revision, apart from map_ so that the map stays what every view lists.
-  std::unordered_map<std::string, Slot> revisions_;
+  // Each key's revision (revision_of_slot), apart from map_ so that the map stays what every view
+  // lists.
+  std::unordered_map<std::string, std::uint64_t> revisions_;
   std::unordered_map<std::string, KeyMeta> expiring_;
   ChangeHistory history_;
 };

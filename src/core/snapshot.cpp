@@ -110,14 +110,13 @@ std::string read_key_meta(const json::object& o, Snapshot& out) {
       if (!out.kv.contains(k)) return "revisions: key '" + k + "' is not in 'kv'";
       if (!revision.is_uint64() && !(revision.is_int64() && revision.get_int64() >= 0))
         return "revisions['" + k + "'] is not a non-negative integer";
-      const Slot slot = revision.to_number<Slot>();
-      if (slot >= out.base) return "revisions['" + k + "'] is not below the base";
-      out.revisions.emplace(std::move(k), slot);
+      const std::uint64_t r = revision.to_number<std::uint64_t>();
+      if (r == 0 || r > out.base) return "revisions['" + k + "'] is out of range";
+      out.revisions.emplace(std::move(k), r);
     }
   }
   for (const auto& entry : out.kv)
-    if (!out.revisions.contains(entry.first))
-      out.revisions.emplace(entry.first, out.base == 0 ? 0 : out.base - 1);
+    if (!out.revisions.contains(entry.first)) out.revisions.emplace(entry.first, out.base);
   if (const json::value* v = o.if_contains("ttls")) {
     if (!v->is_object()) return "field 'ttls' is not an object";
     for (const auto& [key, ttl] : v->get_object()) {

@@ -37,33 +37,33 @@ BOOST_AUTO_TEST_SUITE(conditional_write)
 BOOST_AUTO_TEST_CASE(a_write_takes_effect_only_when_its_precondition_holds) {
   KvStore kv;
   test::apply_next(kv, Command{Op::put, "k", "a", {1, 1}});  // slot 0
-  BOOST_TEST(kv.meta("k")->revision == 0u);
+  BOOST_TEST(kv.meta("k")->revision == 1u);                  // slot 0's
 
   ApplyResult wrong = test::apply_next(kv, conditional(Op::put, "k", "c", if_value("b"), {1, 2}));
   BOOST_TEST(!wrong.ok);
   BOOST_TEST(wrong.reason == "value differs");
   BOOST_TEST(kv.get("k").value_or("null") == "a");
-  BOOST_TEST(kv.meta("k")->revision == 0u);  // a failed write changes no revision
+  BOOST_TEST(kv.meta("k")->revision == 1u);  // a failed write changes no revision
 
   ApplyResult cas = test::apply_next(kv, conditional(Op::put, "k", "c", if_value("a"), {1, 3}));
   BOOST_TEST(cas.ok);
-  BOOST_TEST(cas.slot == 2u);
+  BOOST_TEST(cas.slot == 2u);  // revision 3
   BOOST_TEST(kv.get("k").value_or("null") == "c");
-  BOOST_TEST(kv.meta("k")->revision == 2u);
+  BOOST_TEST(kv.meta("k")->revision == 3u);
 
   BOOST_TEST(!test::apply_next(kv, conditional(Op::put, "k", "d", if_revision(0), {1, 4})).ok);
-  BOOST_TEST(test::apply_next(kv, conditional(Op::put, "k", "d", if_revision(2), {1, 5})).ok);
+  BOOST_TEST(test::apply_next(kv, conditional(Op::put, "k", "d", if_revision(3), {1, 5})).ok);
   ApplyResult exists = test::apply_next(kv, conditional(Op::put, "k", "e", if_absent(), {1, 6}));
   BOOST_TEST(exists.reason == "key exists");
 
   // Deletes take the same conditions; a deleted key may be created again (unlike tag).
   BOOST_TEST(!test::apply_next(kv, conditional(Op::del, "k", "", if_value("x"), {1, 7})).ok);
-  BOOST_TEST(test::apply_next(kv, conditional(Op::del, "k", "", if_revision(4), {1, 8})).ok);
+  BOOST_TEST(test::apply_next(kv, conditional(Op::del, "k", "", if_revision(5), {1, 8})).ok);
   BOOST_TEST(!kv.meta("k"));
   BOOST_TEST(!test::apply_next(kv, conditional(Op::put, "k", "f", if_value("d"), {1, 9})).ok);
   BOOST_TEST(test::apply_next(kv, conditional(Op::put, "k", "f", if_absent(), {1, 10})).ok);
   BOOST_TEST(!test::apply_next(kv, Command{Op::tag, "k", "g", {1, 11}}).ok);
-  BOOST_TEST(test::apply_next(kv, conditional(Op::del, "k", "", if_revision(9), {1, 12})).ok);
+  BOOST_TEST(test::apply_next(kv, conditional(Op::del, "k", "", if_revision(10), {1, 12})).ok);
   BOOST_TEST(test::apply_next(kv, conditional(Op::put, "k", "h", if_revision(0), {1, 13})).ok);
   BOOST_TEST(kv.get("k").value_or("null") == "h");
 }
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_time_to_live_is_kept_until_a_write_without_one) {
   auto decoded = decode_snapshot(image->bytes);
   BOOST_REQUIRE(std::holds_alternative<Snapshot>(decoded));
   restored.restore(std::get<Snapshot>(decoded));
-  BOOST_TEST((restored.meta("lock") == KeyMeta{4, 10}));
+  BOOST_TEST((restored.meta("lock") == KeyMeta{5, 10}));
   BOOST_TEST(restored.expiring().size() == 1u);
 }
 
@@ -104,28 +104,31 @@ BOOST_AUTO_TEST_CASE(the_history_holds_every_change_in_order_and_forgets_the_old
   test::apply_next(kv, Command{Op::del, "a/1", "", {1, 5}});                       // 5
   test::apply_next(kv, Command{Op::del, "nothing", "", {1, 6}});                   // 6: no change
   const ChangeHistory& h = kv.history();
-  BOOST_TEST(h.end() == 7u);
+  BOOST_TEST(h.revision() == 7u);
   BOOST_TEST(h.covers_after(0));
-  auto all = h.after(0, "a/", true, 100);
+  auto all = h.after(1, "a/", true, 100);  // after slot 0's put
   BOOST_REQUIRE(all.size() == 2u);
-  BOOST_TEST((all[0] == KeyChange{4, "a/2", "p"}));
-  BOOST_TEST((all[1] == KeyChange{5, "a/1", std::nullopt}));
+  BOOST_TEST((all[0] == KeyChange{5, "a/2", "p"}));
+  BOOST_TEST((all[1] == KeyChange{6, "a/1", std::nullopt}));
   auto one = h.after(0, "a/1", false, 100);
-  BOOST_REQUIRE(one.size() == 1u);
-  BOOST_TEST(one[0].revision == 5u);
-  BOOST_TEST(h.after(5, "a/", true, 100).empty());
+  BOOST_REQUIRE(one.size() == 2u);
+  BOOST_TEST((one[0] == KeyChange{1, "a/1", "x"}));
+  BOOST_TEST(one[1].revision == 6u);
+  BOOST_TEST(h.after(6, "a/", true, 100).empty());
 
-  ChangeHistory small(2 * (sizeof(KeyChange) + 2));
-  small.applied(0, KeyChange{0, "k", std::nullopt});
-  small.applied(1, KeyChange{1, "k", std::nullopt});
+  ChangeHistory small(2 * (sizeof(KeyChange) + 1));
+  small.applied(0, KeyChange{1, "k", std::nullopt});
+  small.applied(1, KeyChange{2, "k", std::nullopt});
   BOOST_TEST(small.covers_after(0));
-  small.applied(2, KeyChange{2, "k", std::nullopt});
-  BOOST_TEST(small.covered_from() == 1u);
-  BOOST_TEST(small.covers_after(0));  // changes after 0: slots 1 and 2, both held
-  small.applied(3, KeyChange{3, "k", std::nullopt});
-  BOOST_TEST(!small.covers_after(0));  // the change in slot 1 is forgotten
+  small.applied(2, KeyChange{3, "k", std::nullopt});
+  BOOST_TEST(small.compacted() == 1u);
+  BOOST_TEST(!small.covers_after(0));  // revision 1 is forgotten
   BOOST_TEST(small.covers_after(1));
   BOOST_TEST(small.after(1, "k", false, 10).size() == 2u);
+  small.reset(10);
+  BOOST_TEST(!small.covers_after(9));
+  BOOST_TEST(small.covers_after(10));
+  BOOST_TEST(small.revision() == 10u);
 }
 
 // The fields of a conditional write and a time to live are written only when present, so the

@@ -72,23 +72,26 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_snapshots_with_a_reason) {
              "a snapshot at base 0 must have the genesis hash");
 }
 
-// Revisions and times to live: a key's revision must lie below the base, a time to live must
-// belong to a key, and a snapshot written before revisions existed dates its keys at base - 1.
+// Revisions and times to live: a key's revision must be of a slot below the base, a time to
+// live must belong to a key, and a snapshot written before revisions existed gives its keys
+// the base's revision.
 BOOST_AUTO_TEST_CASE(key_revisions_and_ttls_are_checked_and_defaulted) {
   const std::string head = R"({"base":5,"base_hash":")" +
                            to_hex(chain_hash(4, Command::noop(), genesis_hash)) +
                            R"(","kv":{"a":"1","b":"2"},)";
   const std::string tail = R"("deleted":[],"clients":[]})";
   Snapshot old = decoded(head + tail);
-  BOOST_TEST(old.revisions.at("a") == 4u);
-  BOOST_TEST(old.revisions.at("b") == 4u);
+  BOOST_TEST(old.revisions.at("a") == 5u);
+  BOOST_TEST(old.revisions.at("b") == 5u);
   BOOST_TEST(old.ttls.empty());
   Snapshot some = decoded(head + R"("revisions":{"a":2},"ttls":{"a":10},)" + tail);
   BOOST_TEST(some.revisions.at("a") == 2u);
-  BOOST_TEST(some.revisions.at("b") == 4u);
+  BOOST_TEST(some.revisions.at("b") == 5u);
   BOOST_TEST(some.ttls.at("a") == 10u);
-  BOOST_TEST(decode_error(head + R"("revisions":{"a":5},)" + tail) ==
-             "revisions['a'] is not below the base");
+  BOOST_TEST(decode_error(head + R"("revisions":{"a":6},)" + tail) ==
+             "revisions['a'] is out of range");
+  BOOST_TEST(decode_error(head + R"("revisions":{"a":0},)" + tail) ==
+             "revisions['a'] is out of range");
   BOOST_TEST(decode_error(head + R"("revisions":{"c":1},)" + tail) ==
              "revisions: key 'c' is not in 'kv'");
   BOOST_TEST(decode_error(head + R"("ttls":{"a":0},)" + tail) == "ttls['a'] is out of range");
@@ -136,7 +139,7 @@ BOOST_AUTO_TEST_CASE(an_unsorted_source_gives_the_canonical_image) {
         kv, Command{Op::del, "k" + std::to_string((i * 7919) % 1000), "", RequestId{1, ++seq}});
   for (std::uint64_t c = 9; c >= 2; --c)
     test::apply_next(kv, test::put("c" + std::to_string(c), "x", c, 1));
-  auto image = make_snapshot_image(kv.snapshot(kv.history().end(), genesis_hash));
+  auto image = make_snapshot_image(kv.snapshot(kv.history().revision(), genesis_hash));
   Snapshot decoded_back = decoded(image->bytes);
   BOOST_TEST(decoded_back.kv.size() == kv.map().size());
   BOOST_TEST(decoded_back.deleted.size() == 100u);
