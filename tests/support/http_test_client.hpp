@@ -66,6 +66,9 @@ class HttpTestClient {
   HttpTestClient& operator=(const HttpTestClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // The connection was reset (the server closed it on bytes it had not read: a send failed,
+  // or a receive), rather than ended in order.
+  bool was_reset() const { return reset_; }
 
   // False if the connection is gone (reset, closed).
   bool send(std::string_view bytes) {
@@ -73,7 +76,10 @@ class HttpTestClient {
       if (fd_ < 0) return false;
       ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
+      if (n <= 0) {
+        reset_ = reset_ || (n < 0 && (errno == ECONNRESET || errno == EPIPE));
+        return false;
+      }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
@@ -151,7 +157,8 @@ class HttpTestClient {
       ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        eof_ = true;  // closed, or reset
+        eof_ = true;
+        reset_ = reset_ || (n < 0 && errno == ECONNRESET);
         return false;
       }
       received_.append(buffer, static_cast<std::size_t>(n));
@@ -184,7 +191,8 @@ class HttpTestClient {
 
   int fd_ = -1;
   std::string received_;  // bytes read and not yet returned
-  bool eof_ = false;
+  bool eof_ = false;      // closed, or reset
+  bool reset_ = false;
 };
 
 // "METHOD TARGET HTTP/1.1" with a Host header, `headers` (each ending in \r\n) and `body`
