@@ -40,12 +40,14 @@ struct HttpServerConfig {
 // Paths under /v1/ ("/v1" and "/v1/...") go to `api` for GET, PUT, DELETE and POST (405 for
 // another method); the others go to `status`. Connections are kept alive, with one request at
 // a time: the next one is read only once the answer to the last one is written. While the
-// handler holds an answer back, the server sets no timeout of its own, but it notices a client
-// that closes its connection, and gives the connection's slot back; answering it later does
-// nothing. (A client that only shuts down its sending side looks the same: it is dropped too,
-// like a browser that stopped loading.) A request
-// that breaks HTTP gets 400, or 431 or 413 past the limits (JSON under /v1/, plain text
-// elsewhere) and the connection is closed; a client too slow is cut off without an answer.
+// handler holds an answer back, the server sets no timeout of its own (a long poll is the
+// handler's to bound), but it notices a client that closes its connection and gives the
+// connection's slot back; answering it later does nothing. A client that only shuts down its
+// sending side cannot be told apart from one that left, and is dropped too. A request that
+// breaks HTTP gets 400, or 431 or 413 past the limits (JSON under /v1/, plain text elsewhere),
+// and the connection is closed; a client too slow is cut off without an answer.
+//
+// Everything, handlers included, runs on the io_context's thread; stop() must too.
 class HttpServer {
  public:
   // Throws std::runtime_error with a message for the user if the address cannot be served.
