@@ -7,10 +7,13 @@
 #include <sstream>
 
 #include <boost/asio.hpp>
+#include <boost/json.hpp>
 
 #include "log/log.hpp"
 #include "net/hosts_file.hpp"
 #include "net/message_auth.hpp"
+#include "site/bearer_token.hpp"
+#include "site/http_server.hpp"
 #include "site/http_status.hpp"
 #include "site/join.hpp"
 #include "site/options.hpp"
@@ -74,8 +77,16 @@ std::variant<StartingMembers, int> starting_members(const Options& options,
   return kExitFailure;
 }
 
+// The handler of /v1/ until the API is served: every path is unknown.
+HttpHandler no_api_handler() {
+  return [](const HttpRequest& request, HttpRespond respond) {
+    boost::json::object body{{"error", "no such endpoint"}, {"path", request.path}};
+    respond(HttpReply{404, "application/json", boost::json::serialize(body), {}});
+  };
+}
+
 int serve(const Options& options, const StartingMembers& start,
-          const std::optional<std::string>& secret) {
+          const std::optional<std::string>& secret, std::optional<BearerToken> http_token) {
   boost::asio::io_context io;
   ReplicaOptions replica_options;
   replica_options.snapshot_every = options.snapshot_every;
@@ -85,7 +96,7 @@ int serve(const Options& options, const StartingMembers& start,
   if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
     site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});
   std::optional<Shell> shell;
-  std::optional<HttpStatusServer> http;
+  std::optional<HttpServer> http;
 
   auto shut_down = [&] {
     if (shell) shell->stop();
@@ -101,7 +112,16 @@ int serve(const Options& options, const StartingMembers& start,
   });
 
   site.start();
-  if (options.http_port != 0) http.emplace(io, site, options.http_port);
+  if (options.http_port != 0) {
+    HttpServerConfig config;
+    config.bind_address = options.http_bind;
+    config.port = options.http_port;
+    config.token = std::move(http_token);
+    http.emplace(io, std::move(config), no_api_handler(),
+                 [&site](std::string_view method, std::string_view path) {
+                   return route_status_request(site, method, path);
+                 });
+  }
   if (options.shell) {
     shell.emplace(io, site, shut_down);
     shell->start();
@@ -142,11 +162,21 @@ int main(int argc, char** argv) {
     secret = std::get<std::string>(std::move(loaded));
   }
 
+  std::optional<BearerToken> http_token;
+  if (!options.http_token_path.empty()) {
+    auto loaded = BearerToken::load(options.http_token_path);
+    if (auto* error = std::get_if<TokenError>(&loaded)) {
+      std::cerr << program << ": --http-token: " << error->what << '\n';
+      return kExitUsage;
+    }
+    http_token = std::get<BearerToken>(std::move(loaded));
+  }
+
   auto start = starting_members(options, secret);
   if (auto* code = std::get_if<int>(&start)) return *code;
 
   try {
-    return serve(options, std::get<StartingMembers>(start), secret);
+    return serve(options, std::get<StartingMembers>(start), secret, std::move(http_token));
   } catch (const storage::StorageError& error) {
     std::cerr << error.what() << '\n';
     return kExitFailure;

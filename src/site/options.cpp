@@ -5,6 +5,8 @@
 #include <cmath>
 #include <optional>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "paxoskv/cluster.hpp"
 
 namespace paxoskv::site {
@@ -20,7 +22,8 @@ std::pair<std::string, std::optional<std::string>> split_flag(const std::string&
 
 bool takes_value(const std::string& flag) {
   return flag == "--hosts" || flag == "--join" || flag == "--data-dir" || flag == "--log-level" ||
-         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" || flag == "--secret" ||
+         flag == "--fail-rate" || flag == "--drop-rate" || flag == "--http" ||
+         flag == "--http-bind" || flag == "--http-token" || flag == "--secret" ||
          flag == "--snapshot-every" || flag == "--log-tail";
 }
 
@@ -69,6 +72,16 @@ std::variant<JoinTarget, UsageError> parse_join(const std::string& text) {
   return JoinTarget{host, *port};
 }
 
+// An IPv4 or IPv6 address, an IPv6 one also in brackets ([::1]), as the address to listen on.
+std::optional<std::string> parse_bind_address(std::string text) {
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  boost::system::error_code error;
+  const auto address = boost::asio::ip::make_address(text, error);
+  if (error) return std::nullopt;
+  return address.to_string();
+}
+
 std::optional<UsageError> apply_value(Options& options, const std::string& flag,
                                       const std::string& value) {
   if (value.empty()) return UsageError{flag + " needs a non-empty value"};
@@ -86,6 +99,13 @@ std::optional<UsageError> apply_value(Options& options, const std::string& flag,
     auto port = parse_port(value);
     if (!port) return UsageError{"--http takes a TCP port from 0 to 65535, not '" + value + "'"};
     options.http_port = *port;
+  } else if (flag == "--http-bind") {
+    auto address = parse_bind_address(value);
+    if (!address)
+      return UsageError{"--http-bind takes an IPv4 or IPv6 address, not '" + value + "'"};
+    options.http_bind = *address;
+  } else if (flag == "--http-token") {
+    options.http_token_path = value;
   } else if (flag == "--snapshot-every" || flag == "--log-tail") {
     auto count = parse_count(value);
     if (!count)
@@ -112,6 +132,7 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
   Options options;
   bool have_site = false;
   bool have_hosts = false;
+  bool have_http_extra = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
     if (word == "--help" || word == "-h") return HelpRequested{};
@@ -126,6 +147,7 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
       std::string value = inline_value ? *inline_value : args[++i];
       if (auto error = apply_value(options, flag, value)) return *error;
       have_hosts = have_hosts || flag == "--hosts";
+      have_http_extra = have_http_extra || flag == "--http-bind" || flag == "--http-token";
       continue;
     }
     if (have_site)
@@ -138,6 +160,8 @@ std::variant<Options, HelpRequested, UsageError> parse_options(
     return UsageError{
         "--join and --hosts exclude each other: a site that joins learns the configuration "
         "from the cluster"};
+  if (have_http_extra && options.http_port == 0)
+    return UsageError{"--http-bind and --http-token need --http PORT (the server is off)"};
   return options;
 }
 
@@ -147,8 +171,8 @@ std::string usage_text(std::string_view program) {
   text +=
       " SITE [--hosts FILE | --join HOST:PORT] [--data-dir DIR]"
       " [--log-level trace|debug|info|warning|error]"
-      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--secret FILE]"
-      " [--snapshot-every N] [--log-tail N]\n"
+      " [--no-shell] [--fail-rate P] [--drop-rate P] [--http PORT] [--http-bind ADDR]"
+      " [--http-token FILE] [--secret FILE] [--snapshot-every N] [--log-tail N]\n"
       "  SITE         name of this site in the hosts file\n"
       "  --hosts      hosts file (default hosts.txt)\n"
       "  --join       instead of a hosts file: a new site, added first with `member add SITE\n"
@@ -160,8 +184,11 @@ std::string usage_text(std::string_view program) {
       "  --fail-rate  fault injection: the acceptor ignores each incoming prepare or accept\n"
       "               with probability P (0 to 1, default 0)\n"
       "  --drop-rate  fault injection: drop each outgoing datagram with probability P\n"
-      "  --http       serve a read-only status page and /metrics on 127.0.0.1:PORT\n"
+      "  --http       serve the HTTP API (/v1/), a status page (/) and /metrics on PORT\n"
       "               (default 0: off)\n"
+      "  --http-bind  the address --http listens on, IPv4 or IPv6 (default 127.0.0.1)\n"
+      "  --http-token every /v1/ request must carry `Authorization: Bearer TOKEN`, TOKEN\n"
+      "               being the content of FILE (trimmed); / and /metrics stay open\n"
       "  --secret     authenticate every datagram (HMAC-SHA256) with the key in FILE; the\n"
       "               other sites and the clients need the same file\n"
       "  --snapshot-every  snapshot the state and compact the log every N applied slots\n"

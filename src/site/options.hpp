@@ -32,8 +32,13 @@ struct Options {
   // acceptor ignore each incoming prepare or accept, --drop-rate drops each outgoing datagram.
   double fail_rate = 0.0;
   double drop_rate = 0.0;
-  // --http PORT: the read-only status page and /metrics on 127.0.0.1:PORT; 0 is off.
+  // --http PORT: the HTTP server (the API under /v1/, the status page, /metrics); 0 is off.
   std::uint16_t http_port = 0;
+  // --http-bind ADDR: the IPv4 or IPv6 address it listens on. Loopback by default: the API
+  // changes the store, and is open to whoever can reach it unless --http-token is given.
+  std::string http_bind = "127.0.0.1";
+  // --http-token FILE: the file holding the token every /v1/ request must carry; "" is none.
+  std::string http_token_path;
   // --secret FILE: authenticate every datagram with HMAC-SHA256 under the file's key; "" is off.
   std::string secret_path;
   // Compaction (see ReplicaOptions): --snapshot-every N snapshots every N applied slots (0:

@@ -71,11 +71,14 @@ std::string site_binary() {
                                          : paxoskv::test::built_binary("paxoskv-site");
 }
 
-std::vector<std::uint16_t> free_udp_ports(std::size_t count) {
+namespace {
+
+// `count` distinct ports of `type` (SOCK_DGRAM, SOCK_STREAM) free on 127.0.0.1 a moment ago.
+std::vector<std::uint16_t> free_ports(int type, std::size_t count) {
   std::vector<int> sockets;
   std::vector<std::uint16_t> ports;
   for (std::size_t i = 0; i < count; ++i) {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (fd < 0) fail_errno("socket");
     sockets.push_back(fd);
     sockaddr_in addr{};
@@ -89,6 +92,16 @@ std::vector<std::uint16_t> free_udp_ports(std::size_t count) {
   }
   for (int fd : sockets) ::close(fd);
   return ports;
+}
+
+}  // namespace
+
+std::vector<std::uint16_t> free_udp_ports(std::size_t count) {
+  return free_ports(SOCK_DGRAM, count);
+}
+
+std::vector<std::uint16_t> free_tcp_ports(std::size_t count) {
+  return free_ports(SOCK_STREAM, count);
 }
 
 bool current_test_ok() {

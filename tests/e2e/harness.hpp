@@ -36,6 +36,8 @@ std::string site_binary();
 // `count` distinct UDP ports that were free on 127.0.0.1 a moment ago. All sockets are held
 // open until every port is chosen, so the ports are distinct.
 std::vector<std::uint16_t> free_udp_ports(std::size_t count);
+// The same for TCP (the sites' --http ports).
+std::vector<std::uint16_t> free_tcp_ports(std::size_t count);
 
 // True while the current Boost.Test case has no failed assertion and no exception is unwinding.
 bool current_test_ok();

@@ -122,6 +122,51 @@ BOOST_AUTO_TEST_CASE(usage_mentions_the_fault_flags) {
   BOOST_TEST(text.find("--drop-rate P") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(http_server_options) {
+  Options defaults = parse_ok({"alpha"});
+  BOOST_TEST(defaults.http_port == 0);
+  BOOST_TEST(defaults.http_bind == "127.0.0.1");
+  BOOST_TEST(defaults.http_token_path == "");
+
+  Options options = parse_ok(
+      {"alpha", "--http", "8080", "--http-bind", "0.0.0.0", "--http-token=/etc/paxoskv/token"});
+  BOOST_TEST(options.http_port == 8080);
+  BOOST_TEST(options.http_bind == "0.0.0.0");
+  BOOST_TEST(options.http_token_path == "/etc/paxoskv/token");
+  BOOST_TEST(parse_ok({"alpha", "--http=1", "--http-bind=::1"}).http_bind == "::1");
+  BOOST_TEST(parse_ok({"alpha", "--http=1", "--http-bind", "[::1]"}).http_bind == "::1");
+  BOOST_TEST(parse_ok({"alpha", "--http=1", "--http-bind", "127.0.0.2"}).http_bind == "127.0.0.2");
+  // Kept in the address's own spelling, as the server will print it.
+  BOOST_TEST(parse_ok({"alpha", "--http=1", "--http-bind", "0:0::1"}).http_bind == "::1");
+}
+
+BOOST_AUTO_TEST_CASE(http_bind_takes_only_an_ip_address) {
+  for (const std::string bad : {"localhost", "127.0.0.256", "127.1", "1.2.3.4:80", "::1::", "[::1",
+                                "[127.0.0.1]x", " 127.0.0.1", "example.com"})
+    BOOST_TEST(parse_error({"alpha", "--http", "8080", "--http-bind", bad}) ==
+                   "--http-bind takes an IPv4 or IPv6 address, not '" + bad + "'",
+               "address '" << bad << "'");
+  BOOST_TEST(parse_error({"alpha", "--http", "8080", "--http-bind"}) ==
+             "--http-bind needs a value");
+  BOOST_TEST(parse_error({"alpha", "--http", "8080", "--http-token="}) ==
+             "--http-token needs a non-empty value");
+}
+
+BOOST_AUTO_TEST_CASE(http_bind_and_token_need_the_server_on) {
+  const std::string off = "--http-bind and --http-token need --http PORT (the server is off)";
+  BOOST_TEST(parse_error({"alpha", "--http-bind", "::1"}) == off);
+  BOOST_TEST(parse_error({"alpha", "--http-token", "t"}) == off);
+  BOOST_TEST(parse_error({"alpha", "--http", "0", "--http-token", "t"}) == off);
+}
+
+BOOST_AUTO_TEST_CASE(usage_mentions_the_http_flags) {
+  const std::string text = usage_text("paxoskv-site");
+  BOOST_TEST(text.find("[--http PORT] [--http-bind ADDR] [--http-token FILE]") !=
+             std::string::npos);
+  BOOST_TEST(text.find("  --http-bind ") != std::string::npos);
+  BOOST_TEST(text.find("  --http-token ") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(help) {
   BOOST_TEST(std::holds_alternative<HelpRequested>(parse_options({"alpha", "--help"})));
   BOOST_TEST(usage_text("paxoskv-site").find("usage: paxoskv-site SITE") == 0u);
