@@ -16,6 +16,7 @@
 #include "site/http_server.hpp"
 #include "site/http_status.hpp"
 #include "site/join.hpp"
+#include "site/kv_api.hpp"
 #include "site/options.hpp"
 #include "site/shell.hpp"
 #include "site/site.hpp"
@@ -77,14 +78,6 @@ std::variant<StartingMembers, int> starting_members(const Options& options,
   return kExitFailure;
 }
 
-// The handler of /v1/ until the API is served: every path is unknown.
-HttpHandler no_api_handler() {
-  return [](const HttpRequest& request, HttpRespond respond) {
-    boost::json::object body{{"error", "no such endpoint"}, {"path", request.path}};
-    respond(HttpReply{404, "application/json", boost::json::serialize(body), {}});
-  };
-}
-
 int serve(const Options& options, const StartingMembers& start,
           const std::optional<std::string>& secret, std::optional<BearerToken> http_token) {
   boost::asio::io_context io;
@@ -96,11 +89,13 @@ int serve(const Options& options, const StartingMembers& start,
   if (options.fail_rate > 0.0 || options.drop_rate > 0.0)
     site.inject_faults(FaultRates{options.fail_rate, options.drop_rate});
   std::optional<Shell> shell;
+  std::optional<KvApi> kv_api;
   std::optional<HttpServer> http;
 
   auto shut_down = [&] {
     if (shell) shell->stop();
     if (http) http->stop();
+    if (kv_api) kv_api->stop();
     site.stop();
     io.stop();
   };
@@ -117,10 +112,16 @@ int serve(const Options& options, const StartingMembers& start,
     config.bind_address = options.http_bind;
     config.port = options.http_port;
     config.token = std::move(http_token);
-    http.emplace(io, std::move(config), no_api_handler(),
-                 [&site](std::string_view method, std::string_view path) {
-                   return route_status_request(site, method, path);
-                 });
+    kv_api.emplace(io, site);
+    site.claim_completions([&kv_api](const Completion& c) { return kv_api->complete(c); });
+    http.emplace(
+        io, std::move(config),
+        [&kv_api](const HttpRequest& request, HttpRespond respond) {
+          kv_api->handle(request, std::move(respond));
+        },
+        [&site](std::string_view method, std::string_view path) {
+          return route_status_request(site, method, path);
+        });
   }
   if (options.shell) {
     shell.emplace(io, site, shut_down);

@@ -137,7 +137,9 @@ void Site::log_leader_change() {
 
 void Site::complete(const Completion& completion) {
   metrics_.count_completion(completion);
-  if (!clients_.complete(completion) && on_completion_) on_completion_(completion);
+  if (clients_.complete(completion)) return;
+  if (claim_completions_ && claim_completions_(completion)) return;
+  if (on_completion_) on_completion_(completion);
 }
 
 void Site::send(const Envelope& envelope) {

@@ -44,6 +44,11 @@ class Site : private driver::ReadySink {
   void stop();
 
   void on_completion(CompletionHandler handler) { on_completion_ = std::move(handler); }
+  // Another client of the site (the HTTP API): offered every completion before the shell's
+  // handler, it returns true for those that were its own.
+  void claim_completions(std::function<bool(const Completion&)> claim) {
+    claim_completions_ = std::move(claim);
+  }
   // --fail-rate / --drop-rate: from now on, injected faults eat messages (see FaultInjector).
   void inject_faults(FaultRates rates);
   void submit(const Command& command);
@@ -96,6 +101,7 @@ class Site : private driver::ReadySink {
   std::vector<Message> self_inbox_;
   bool stopped_ = false;
   CompletionHandler on_completion_;
+  std::function<bool(const Completion&)> claim_completions_;
   std::optional<FaultInjector> faults_;
   Metrics metrics_{transport_.members().size()};
   // The message of the last transport send in this Ready: the next one may reuse its datagram.
