@@ -20,7 +20,7 @@ namespace e2e {
 ToolProcess::ToolProcess(const std::string& tool, std::vector<std::string> args,
                          std::filesystem::path output_file)
     : output_file_(std::move(output_file)) {
-  args.insert(args.begin(), paxoskv::test::built_binary(tool));
+  args.insert(args.begin(), tool.starts_with('/') ? tool : paxoskv::test::built_binary(tool));
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -41,6 +41,13 @@ ToolProcess::~ToolProcess() {
   if (reaped_) return;
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, &status_, 0);
+}
+
+void ToolProcess::kill_now() {
+  if (reaped_) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status_, 0);
+  reaped_ = true;
 }
 
 bool ToolProcess::wait_exit(Deadline deadline) {

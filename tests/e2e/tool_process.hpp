@@ -15,7 +15,8 @@ namespace e2e {
 
 class ToolProcess {
  public:
-  // Starts `tool` (a program built beside the test) with `args`; output to `output_file`.
+  // Starts `tool` (a program built beside the test, or an absolute path such as
+  // /usr/bin/python3) with `args`; output to `output_file`.
   ToolProcess(const std::string& tool, std::vector<std::string> args,
               std::filesystem::path output_file);
   ~ToolProcess();  // SIGKILLs it (by its own pid) if it is still running
@@ -25,7 +26,10 @@ class ToolProcess {
   // Waits for the exit; false at the deadline (the process keeps running).
   bool wait_exit(Deadline deadline);
   int exit_code() const;  // -1 if killed by a signal or still running
+  // What it has written so far (all of it once it has exited).
   std::string output() const { return read_file(output_file_); }
+  // SIGKILL now, and reap it.
+  void kill_now();
 
  private:
   pid_t pid_ = -1;
