@@ -34,6 +34,8 @@ class KvStore {
     return result;
   }
 
+  // A slot applied elsewhere (a membership change): the revisions count it too.
+  void applied_elsewhere(Slot slot) { history_.applied(slot, std::nullopt); }
   std::optional<std::string> get(const std::string& key) const;
   // The key's revision and time to live; nullopt when it has no value.
   std::optional<KeyMeta> meta(const std::string& key) const;

@@ -619,6 +619,7 @@ void ReplicaImpl::learn(const std::vector<SlotCommand>& entries) {
 ApplyResult ReplicaImpl::execute(const LogEntry& e) {
   if (e.command.op != Op::member) return kv_.apply(e.slot, e.command);
   ApplyResult result = kv_.apply_once(e.command, [&] { return members_.apply(e.slot, e.command); });
+  kv_.applied_elsewhere(e.slot);
   if (result.ok && !result.duplicate) {
     ready_.members_changed = true;
     removal_pending_ = true;

@@ -1,6 +1,7 @@
 #include "sim/checkers.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "sim/linearizability.hpp"
 
@@ -64,6 +65,17 @@ std::optional<std::string> check_identical_logs(const std::vector<const Replica*
              to_hex(first.head()) + " and " + to_hex(r.head());
     if (r.kv() != first.kv())
       return f + " and s" + std::to_string(s) + " hold the same log but different maps";
+    // What the HTTP API shows besides the values: the same revision and time to live of every
+    // key, and the same changes for a watch to deliver (both follow from the log alone).
+    for (const auto& [key, value] : r.kv())
+      if (r.key_meta(key) != first.key_meta(key))
+        return f + " and s" + std::to_string(s) + " give key '" + key +
+               "' different revisions or times to live";
+    const std::uint64_t since = std::max(r.changes().compacted(), first.changes().compacted());
+    const std::size_t all = std::numeric_limits<std::size_t>::max();
+    if (r.changes().after(since, "", true, all) != first.changes().after(since, "", true, all))
+      return f + " and s" + std::to_string(s) + " hold different changes after revision " +
+             std::to_string(since);
   }
   return std::nullopt;
 }
