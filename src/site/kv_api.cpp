@@ -79,15 +79,29 @@ unsigned status_of_failure(const std::string& reason) {
 }  // namespace
 
 KvApi::KvApi(boost::asio::io_context& io, Site& site)
-    : site_(site), client_id_(client::random_client_id()), watches_(io, site.replica()) {}
+    : site_(site), read_client_(client::random_client_id()), watches_(io, site.replica()) {}
 
-RequestId KvApi::next_id() {
-  return RequestId{client_id_, next_seq_++};
+RequestId KvApi::next_read_id() {
+  return RequestId{read_client_, next_read_seq_++};
+}
+
+KvApi::Lane KvApi::take_lane() {
+  if (idle_lanes_.empty()) {
+    std::uint64_t client = 0;
+    while (client == 0 || client == read_client_ || lane_clients_.contains(client))
+      client = client::random_client_id();
+    lane_clients_.insert(client);
+    return Lane{client, 1};
+  }
+  Lane lane = idle_lanes_.back();
+  idle_lanes_.pop_back();
+  return lane;
 }
 
 void KvApi::stop() {
   stopped_ = true;
   pending_.clear();
+  idle_lanes_.clear();
   watches_.stop();
 }
 
@@ -156,10 +170,10 @@ void KvApi::handle_key(const HttpRequest& request, const std::string& key, HttpR
     return respond(error_reply(405, "a key takes GET, PUT and DELETE", revision));
   if (auto e = unknown_parameter(request, {"serializable"}); !e.empty())
     return respond(error_reply(400, e, revision));
-  Pending pending{Pending::Kind::get, key, 0, false, std::move(respond)};
+  Pending pending{Pending::Kind::get, key, 0, false, std::move(respond), "", 0, {}};
   if (flag(request, "serializable")) return answer(pending, Completion{{}, true, "", true, {}, 0});
   if (refuse_without_quorum(pending.respond)) return;
-  const RequestId id = next_id();
+  const RequestId id = next_read_id();
   pending_.emplace(id, std::move(pending));
   site_.submit_read(id, key);
 }
@@ -177,10 +191,11 @@ void KvApi::handle_list(const HttpRequest& request, HttpRespond respond) {
           error_reply(400, "limit must be 1 to " + std::to_string(kMaxListLimit), revision));
     limit = *n;
   }
-  Pending pending{Pending::Kind::list, prefix ? *prefix : "", limit, false, std::move(respond)};
+  Pending pending{
+      Pending::Kind::list, prefix ? *prefix : "", limit, false, std::move(respond), "", 0, {}};
   if (flag(request, "serializable")) return answer(pending, Completion{{}, true, "", true, {}, 0});
   if (refuse_without_quorum(pending.respond)) return;
-  const RequestId id = next_id();
+  const RequestId id = next_read_id();
   // A read of any key is the barrier: once it completes, the map holds every write that
   // completed before the list was asked for.
   site_.submit_read(id, pending.key);
@@ -194,7 +209,7 @@ void KvApi::write(const HttpRequest& request, const std::string& key, HttpRespon
                ? unknown_parameter(request, {"prev_value", "prev_revision"})
                : unknown_parameter(request, {"prev_exists", "prev_value", "prev_revision", "ttl"});
   if (!e.empty()) return respond(error_reply(400, e, revision));
-  Command command{is_delete ? Op::del : Op::put, key, is_delete ? "" : request.body, next_id()};
+  Command command{is_delete ? Op::del : Op::put, key, is_delete ? "" : request.body, {}};
   int conditions = 0;
   if (const std::string* text = request.query_value("prev_exists")) {
     if (*text != "false")
@@ -229,17 +244,23 @@ void KvApi::write(const HttpRequest& request, const std::string& key, HttpRespon
   if (!is_valid_utf8(command.value) || !is_valid_utf8(command.pre.value))
     return respond(error_reply(400, "the value is not valid UTF-8", revision));
   if (refuse_without_quorum(respond)) return;
-  pending_.emplace(command.id,
-                   Pending{Pending::Kind::write, key, 0, is_delete, std::move(respond)});
+  Lane lane = take_lane();
+  command.id = RequestId{lane.client, lane.next_seq++};
+  pending_.emplace(command.id, Pending{Pending::Kind::write, key, 0, is_delete, std::move(respond),
+                                       command.value, command.ttl_s, lane});
   site_.submit(command);
 }
 
 bool KvApi::complete(const Completion& completion) {
-  if (completion.id.client != client_id_) return false;
+  if (completion.id.client != read_client_ && !lane_clients_.contains(completion.id.client))
+    return false;
   auto it = pending_.find(completion.id);
   if (it == pending_.end()) return true;  // stopped meanwhile
   Pending pending = std::move(it->second);
   pending_.erase(it);
+  // Answered, the lane is free again, even when the outcome is unknown: should that write be
+  // decided after the lane's next one, it is dropped as stale; before, it is applied first.
+  if (pending.kind == Pending::Kind::write) idle_lanes_.push_back(pending.lane);
   answer(pending, completion);
   return true;
 }
@@ -294,12 +315,18 @@ void KvApi::answer(const Pending& pending, const Completion& completion) {
                                                           {"cluster_revision", revision}}));
     }
     case Pending::Kind::write: {
-      json::object body =
-          pending.is_delete ? json::object{{"key", pending.key}} : key_object(pending.key);
-      // The write's own revision: the key may have changed again since.
-      if (completion.slot != 0 || pending.is_delete)
-        body[pending.is_delete ? "deleted_revision" : "revision"] =
-            revision_of_slot(completion.slot);
+      json::object body{{"key", pending.key}};
+      if (pending.is_delete) {
+        body["deleted_revision"] = revision_of_slot(completion.slot);
+      } else if (completion.slot != 0) {
+        // The put itself, not the key now: a later write may have been applied with it.
+        body["value"] = pending.value;
+        body["revision"] = revision_of_slot(completion.slot);
+        if (pending.ttl_s != 0) body["ttl"] = pending.ttl_s;
+      } else {
+        // Its slot is not known (it was applied in slots a snapshot brought): the key now.
+        body = key_object(pending.key);
+      }
       body["cluster_revision"] = revision;
       return pending.respond(json_reply(200, body));
     }

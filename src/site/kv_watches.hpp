@@ -16,8 +16,11 @@ namespace paxoskv::site {
 //   {"events":[{"type":"put","key":"k","value":"v","revision":12},
 //              {"type":"delete","key":"k","revision":13}],"cluster_revision":13}
 // A client watches on from the last event's revision (or from "cluster_revision" when there
-// is none), so it sees every change in order with no gap, whichever site it asks next. A
-// revision this site no longer holds changes for gets 410 (ChangeHistory).
+// is none, unless that is lower than the revision it asked from: a site behind the one asked
+// before answers nothing new with its own, lower, revision, and going back to it would bring
+// the changes in between again), so it sees every change in order with no gap and none twice,
+// whichever site it asks next. A revision this site no longer holds changes for gets 410
+// (ChangeHistory).
 class KvWatches {
  public:
   // Events in one reply at most; a client asks again from the last one.
