@@ -18,7 +18,8 @@ struct Completion {
   std::string reason;  // why it failed, for the user
   bool is_read = false;
   std::optional<std::string> value;  // a read's result; nullopt is null
-  Slot slot = 0;  // a write's slot: the key's revision if it took effect (0: not known)
+  // A write's revision (the slot it was applied in, change_history.hpp); 0: not known.
+  std::uint64_t revision = 0;
 };
 
 // What the core asks its driver to do, in this order (the idea of etcd raft's Ready):

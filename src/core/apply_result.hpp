@@ -10,7 +10,9 @@ struct ApplyResult {
   bool ok = true;
   std::string reason;      // why a command had no effect ("key exists")
   bool duplicate = false;  // its (client, seq) was applied before: skipped
-  std::uint64_t slot = 0;  // where it was applied (0: not known, for an old client's retry)
+  // The revision of the slot it was applied in (change_history.hpp); 0: not known (a retry
+  // whose result came with a snapshot).
+  std::uint64_t revision = 0;
 };
 
 }  // namespace paxoskv

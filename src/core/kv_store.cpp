@@ -16,7 +16,7 @@ ApplyResult KvStore::apply(Slot slot, const Command& command) {
   const std::uint64_t revision_before = history_.revision();
   ApplyResult result = apply_once(command, [&] {
     ApplyResult r = execute(slot, command);
-    r.slot = slot;
+    r.revision = revision_of_slot(slot);
     return r;
   });
   if (history_.revision() == revision_before) history_.applied(slot, std::nullopt);

@@ -124,7 +124,7 @@ void ReplicaImpl::submit(const Command& command, TimeMs now) {
     // so the answer can only come from here.
     ApplyResult result = kv_.result_of(command.id);
     ready_.completions.push_back(
-        Completion{command.id, result.ok, result.reason, false, {}, result.slot});
+        Completion{command.id, result.ok, result.reason, false, {}, result.revision});
     return;
   }
   writes_[command.id] = PendingWrite{command, Request{1, now + options_.request_attempt_ms, {}}};
@@ -652,7 +652,7 @@ void ReplicaImpl::apply(const std::vector<LogEntry>& decided) {
     auto it = writes_.find(e.command.id);
     if (e.command.op != Op::noop && it != writes_.end()) {
       ready_.completions.push_back(
-          Completion{e.command.id, result.ok, result.reason, false, {}, result.slot});
+          Completion{e.command.id, result.ok, result.reason, false, {}, result.revision});
       writes_.erase(it);
     }
     ready_.decided.push_back(e);
@@ -808,7 +808,7 @@ void ReplicaImpl::install_snapshot(std::shared_ptr<const SnapshotImage> image,
     }
     ApplyResult result = kv_.result_of(it->first);
     ready_.completions.push_back(
-        Completion{it->first, result.ok, result.reason, false, {}, result.slot});
+        Completion{it->first, result.ok, result.reason, false, {}, result.revision});
     it = writes_.erase(it);
   }
   apply(joined);

@@ -317,11 +317,11 @@ void KvApi::answer(const Pending& pending, const Completion& completion) {
     case Pending::Kind::write: {
       json::object body{{"key", pending.key}};
       if (pending.is_delete) {
-        body["deleted_revision"] = revision_of_slot(completion.slot);
-      } else if (completion.slot != 0) {
+        if (completion.revision != 0) body["deleted_revision"] = completion.revision;
+      } else if (completion.revision != 0) {
         // The put itself, not the key now: a later write may have been applied with it.
         body["value"] = pending.value;
-        body["revision"] = revision_of_slot(completion.slot);
+        body["revision"] = completion.revision;
         if (pending.ttl_s != 0) body["ttl"] = pending.ttl_s;
       } else {
         // Its slot is not known (it was applied in slots a snapshot brought): the key now.

@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(a_write_takes_effect_only_when_its_precondition_holds) {
 
   ApplyResult cas = test::apply_next(kv, conditional(Op::put, "k", "c", if_value("a"), {1, 3}));
   BOOST_TEST(cas.ok);
-  BOOST_TEST(cas.slot == 2u);  // revision 3
+  BOOST_TEST(cas.revision == 3u);  // of slot 2
   BOOST_TEST(kv.get("k").value_or("null") == "c");
   BOOST_TEST(kv.meta("k")->revision == 3u);
 
