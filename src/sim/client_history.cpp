@@ -31,9 +31,28 @@ void ClientHistory::complete(std::size_t index, std::int64_t now_ms,
   state_[index] = State::completed;
 }
 
+std::size_t ClientHistory::invoke_cas(std::uint64_t client, std::string key, std::string expected,
+                                      std::string value, std::int64_t now_ms) {
+  const std::size_t index = invoke(client, OpKind::cas, std::move(key), std::move(value), now_ms);
+  ops_[index].expected = std::move(expected);
+  return index;
+}
+
+void ClientHistory::fail_condition(std::size_t index, std::int64_t now_ms,
+                                   std::optional<std::string> found) {
+  assert(ops_.at(index).kind == OpKind::cas);
+  complete(index, now_ms, std::move(found));
+  ops_[index].condition_failed = true;
+}
+
 void ClientHistory::abandon(std::size_t index) {
   assert(state_.at(index) == State::pending);
   state_[index] = State::abandoned;
+}
+
+void ClientHistory::refuse(std::size_t index) {
+  assert(state_.at(index) == State::pending);
+  state_[index] = State::refused;
 }
 
 std::size_t ClientHistory::count_completed() const {
@@ -48,7 +67,9 @@ std::vector<Operation> ClientHistory::for_checker() const {
   std::vector<Operation> out;
   out.reserve(ops_.size());
   for (std::size_t i = 0; i < ops_.size(); ++i)
-    if (state_[i] == State::completed || ops_[i].kind != OpKind::get) out.push_back(ops_[i]);
+    if (state_[i] == State::completed ||
+        (ops_[i].kind != OpKind::get && state_[i] != State::refused))
+      out.push_back(ops_[i]);
   return out;
 }
 

@@ -10,35 +10,23 @@
 #include <unordered_set>
 #include <utility>
 
+#include "sim/cas_search.hpp"
+#include "sim/linearizability_detail.hpp"
+
 namespace paxoskv::sim {
 namespace {
 
-using OpList = std::vector<const Operation*>;
+using namespace detail;
 
 // Shrinking is bounded by counts of work (states searched, ops rechecked, bytes of gets scanned)
 // rather than wall time, so that the same history always yields the same report: the simulator
 // promises byte-identical output for a seed. 2M is a few seconds at worst.
 constexpr std::uint64_t kShrinkMaxWork = 2'000'000;
 constexpr std::uint64_t kShrinkMinRecheckStates = 20'000;
-constexpr std::size_t kMaxListedOps = 60;  // longer histories are listed by head and tail
 constexpr std::int64_t kUnseen = std::numeric_limits<std::int64_t>::min();
-
-std::uint64_t mix64(std::uint64_t x) {  // splitmix64's finalizer
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 bool writes_value(const Operation& op) {
   return op.kind == OpKind::put || op.kind == OpKind::append;
-}
-
-void sort_by_invocation(OpList& ops) {
-  std::stable_sort(ops.begin(), ops.end(), [](const Operation* a, const Operation* b) {
-    if (a->invoked_ms != b->invoked_ms) return a->invoked_ms < b->invoked_ms;
-    return a->completed_ms < b->completed_ms;
-  });
 }
 
 // Model states are interned: equal strings get equal ids, so a memo key hashes in O(1) and a
@@ -70,53 +58,6 @@ class StateTable {
  private:
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<const std::string*> strings_;
-};
-
-// Lowe's memo: the (set of linearized ops, state) pairs already explored. Open addressing over
-// flat arrays, because entries are many and small and a node per entry would dominate. Sets
-// are stored encoded (see Search::encode_set), as a full bitset per entry would cost gigabytes
-// on long histories.
-class VisitedSet {
- public:
-  VisitedSet() : slots_(1024, 0), offsets_(1, 0) {}
-
-  // False when the pair was already present.
-  bool insert(const std::vector<std::uint64_t>& set, std::uint64_t hash, std::uint32_t state) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t slot = hash & mask;
-    for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
-      const std::size_t id = slots_[slot] - 1;
-      if (hashes_[id] == hash && states_[id] == state &&
-          std::equal(set.begin(), set.end(), arena_.begin() + offsets_[id],
-                     arena_.begin() + offsets_[id + 1]))
-        return false;
-    }
-    slots_[slot] = static_cast<std::uint32_t>(hashes_.size() + 1);
-    hashes_.push_back(hash);
-    states_.push_back(state);
-    arena_.insert(arena_.end(), set.begin(), set.end());
-    offsets_.push_back(arena_.size());
-    if (hashes_.size() * 2 > slots_.size()) grow();
-    return true;
-  }
-
- private:
-  void grow() {
-    std::vector<std::uint32_t> slots(slots_.size() * 2, 0);
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t id = 0; id < hashes_.size(); ++id) {
-      std::size_t slot = hashes_[id] & mask;
-      while (slots[slot] != 0) slot = (slot + 1) & mask;
-      slots[slot] = static_cast<std::uint32_t>(id + 1);
-    }
-    slots_.swap(slots);
-  }
-
-  std::vector<std::uint32_t> slots_;  // 0 = empty, else entry id + 1
-  std::vector<std::uint64_t> hashes_;
-  std::vector<std::uint32_t> states_;
-  std::vector<std::uint64_t> offsets_;  // entry id's set is arena_[offsets_[id], offsets_[id + 1])
-  std::vector<std::uint64_t> arena_;
 };
 
 // Which of some strings occur in a text: Rabin-Karp, one rolling hash per string length.
@@ -512,6 +453,8 @@ std::uint32_t Search::transition(std::uint32_t state, int op) {
       return arg_state_[op];
     case OpKind::del:
       return StateTable::kAbsent;
+    case OpKind::cas:  // keys with a cas are searched apart (cas_search.cpp)
+      return kInvalid;
     case OpKind::append:
       break;
   }
@@ -911,13 +854,6 @@ bool Shrinker::try_without(Removed removed) {
 
 // ---- The readable report.
 
-std::string shown(const std::optional<std::string>& value) {
-  if (!value) return "null";
-  if (value->size() <= 80) return quoted(*value);
-  return quoted(value->substr(0, 30)) + "..." + quoted(value->substr(value->size() - 30)) + " (" +
-         std::to_string(value->size()) + " bytes)";
-}
-
 std::optional<std::string> apply_write(std::optional<std::string> state, const Operation& op) {
   switch (op.kind) {
     case OpKind::put:
@@ -926,24 +862,11 @@ std::optional<std::string> apply_write(std::optional<std::string> state, const O
       return state.value_or("") + op.value;
     case OpKind::del:
       return std::nullopt;
+    case OpKind::cas:  // keys with a cas are searched apart (cas_search.cpp)
     case OpKind::get:
       break;
   }
   return state;
-}
-
-std::string list_ops(const OpList& ops) {
-  std::string text;
-  const std::size_t n = ops.size();
-  const std::size_t head = n <= kMaxListedOps ? n : kMaxListedOps / 2;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i == head && n > kMaxListedOps) {
-      text += "  ... " + std::to_string(n - kMaxListedOps) + " more ...\n";
-      i = n - kMaxListedOps / 2;
-    }
-    text += "  #" + std::to_string(i + 1) + " " + describe(*ops[i]) + "\n";
-  }
-  return text;
 }
 
 // Why the search failed, from its deepest point: the longest order consistent with real time
@@ -1049,6 +972,25 @@ LinearizabilityReport check_linearizable(const std::vector<Operation>& history,
   LinearizabilityReport report;
   std::string gave_up;
   for (const auto& [key, ops] : by_key) {
+    if (std::any_of(ops.begin(), ops.end(),
+                    [](const Operation* op) { return op->kind == OpKind::cas; })) {
+      const CasKeyVerdict verdict = check_cas_key(key, ops, max_states_per_key);
+      report.states_explored += verdict.states;
+      if (verdict.outcome == CasKeyVerdict::Outcome::violation) {
+        report.ok = false;
+        report.key = key;
+        report.history = verdict.history;
+        report.explanation = verdict.explanation;
+        return report;
+      }
+      if (verdict.outcome == CasKeyVerdict::Outcome::inconclusive) {
+        report.inconclusive = true;
+        gave_up += "inconclusive: gave up on key " + quoted(key) + " (" +
+                   std::to_string(verdict.ops) + " ops) after " +
+                   std::to_string(max_states_per_key) + " states\n";
+      }
+      continue;
+    }
     const KeyCheck check = check_key(ops, max_states_per_key);
     report.states_explored += check.search.states;
     if (check.search.outcome == Outcome::violation) {

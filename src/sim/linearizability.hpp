@@ -8,7 +8,15 @@
 // model state).
 //
 // The model per key is an optional string, absent at first: put sets it, append concatenates
-// (append to absent = put), delete makes it absent, get returns it.
+// (append to absent = put), delete makes it absent, get returns it. A cas (compare-and-swap)
+// sets it to its value only if it is its `expected` value: a completed cas either applied
+// (the value was `expected`) or failed with no effect (condition_failed). A failed cas must
+// say what it found (`result`, as HTTP's 412 reports `current`): it is checked as a read of
+// that value at one instant, a value that must differ from `expected`. (A site reads `current`
+// at or after the slot where the condition failed, within the request; when no value is ever
+// written twice, as in the net tests' loads, the value there still differs from `expected`.)
+// A cas with an unknown outcome may apply at any instant after its invocation where the value
+// is `expected`, or never.
 //
 // Timing rules:
 //   - an op that completes at t and one invoked at t count as concurrent (times are coarse
@@ -24,7 +32,8 @@
 // may have seen are dropped, and retired once every get that may have seen them has taken
 // effect; interchangeable unknown-outcome writes (same kind and value) are tried once.
 // Distinct values per write (say "c3.17") make these work best: a value that is a substring
-// of others only weakens them.
+// of others only weakens them. A key with a cas is searched apart, with fewer reductions
+// (cas_search.hpp).
 //
 // On a violation, the failing key's history is shrunk greedily. Only ops that no remaining get
 // may have seen are removed, so the smaller history fails only if the full one does, for the

@@ -67,7 +67,7 @@ std::vector<std::optional<std::string>> wait_one_head(NetCluster& cluster,
 
 }  // namespace
 
-HealedChecks check_after_heal(NetCluster& cluster, Load& load,
+HealedChecks check_after_heal(NetCluster& cluster, CheckedLoad& load,
                               const std::vector<std::size_t>& sites,
                               const std::filesystem::path& client_hosts) {
   HealedChecks checks;
@@ -105,7 +105,7 @@ HealedChecks check_after_heal(NetCluster& cluster, Load& load,
   BOOST_TEST(checks.lost == 0u, checks.lost << " acknowledged writes are not in the decided log");
 
   auto check_start = Clock::now();
-  checks.report = paxoskv::sim::check_linearizable(load.history().for_checker());
+  checks.report = paxoskv::sim::check_linearizable(load.for_checker());
   checks.check_seconds = std::chrono::duration<double>(Clock::now() - check_start).count();
   BOOST_TEST(checks.report.ok, "history not linearizable on key " << checks.report.key << ":\n"
                                                                   << checks.report.explanation);

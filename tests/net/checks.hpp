@@ -40,7 +40,7 @@ struct HealedChecks {
 // After load.join() and the heal: runs the checks on `sites` (the members of the cluster),
 // reporting failures through Boost.Test. Clients (the barrier, the final reads) use
 // `client_hosts`, which should name exactly those sites.
-HealedChecks check_after_heal(NetCluster& cluster, Load& load,
+HealedChecks check_after_heal(NetCluster& cluster, CheckedLoad& load,
                               const std::vector<std::size_t>& sites,
                               const std::filesystem::path& client_hosts);
 

@@ -16,9 +16,9 @@ const Tools& tools() {
   return g_tools;
 }
 
-int load_seconds() {
+int load_seconds(int default_seconds) {
   const char* text = std::getenv("PAXOSKV_NET_SECONDS");
-  if (text == nullptr || *text == '\0') return 60;
+  if (text == nullptr || *text == '\0') return default_seconds;
   try {
     std::size_t used = 0;
     int seconds = std::stoi(text, &used);

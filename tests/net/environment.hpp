@@ -15,7 +15,7 @@ inline constexpr int kSkipExitCode = 77;
 void set_tools(Tools tools);
 const Tools& tools();
 
-// Seconds of load per fault schedule: $PAXOSKV_NET_SECONDS, default 60.
-int load_seconds();
+// Seconds of load per fault schedule: $PAXOSKV_NET_SECONDS, else `default_seconds`.
+int load_seconds(int default_seconds = 60);
 
 }  // namespace net_test

@@ -46,6 +46,8 @@ paxoskv::net::ClientOp client_op(OpKind kind) {
       return paxoskv::net::ClientOp::del;
     case OpKind::get:
       return paxoskv::net::ClientOp::get;
+    case OpKind::cas:
+      return paxoskv::net::ClientOp::cas;
   }
   return paxoskv::net::ClientOp::get;
 }

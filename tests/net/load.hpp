@@ -29,9 +29,21 @@ struct LoadFigures {
 };
 
 struct AckedWrite {
-  std::string op;  // "put" or "append", as in `print log`
+  std::string op;  // "put", "append" or "cas", as in `print log`
   std::string key;
   std::string value;
+};
+
+// What the checks after a heal (checks.hpp) need of a load: its history, with final reads, and
+// its acknowledged writes.
+class CheckedLoad {
+ public:
+  virtual ~CheckedLoad() = default;
+  // After the load: one linearizable get of every key it used, added to the history after
+  // everything else. A load of UDP clients asks the sites of `hosts_file`.
+  virtual void final_reads(const std::filesystem::path& hosts_file) = 0;
+  virtual std::vector<paxoskv::sim::Operation> for_checker() const = 0;
+  virtual std::vector<AckedWrite> acked_writes() const = 0;
 };
 
 struct LoadOptions {
@@ -41,11 +53,11 @@ struct LoadOptions {
   bool share_site_health = false;
 };
 
-class Load {
+class Load : public CheckedLoad {
  public:
   Load(std::filesystem::path hosts_file, std::size_t clients, std::uint64_t seed,
        LoadOptions options = {});
-  ~Load();  // joins the load thread
+  ~Load() override;  // joins the load thread
   Load(const Load&) = delete;
   Load& operator=(const Load&) = delete;
 
@@ -58,12 +70,15 @@ class Load {
   // After join(): one linearizable get of every key the load used, by a fresh client, added
   // to the history (after everything else, so the checker sees the final state). The client
   // asks the sites of `hosts_file` (empty: the load's own).
-  void final_reads(const std::filesystem::path& hosts_file = {});
+  void final_reads(const std::filesystem::path& hosts_file = {}) override;
 
   std::int64_t now_ms() const;
   const paxoskv::sim::ClientHistory& history() const { return history_; }
+  std::vector<paxoskv::sim::Operation> for_checker() const override {
+    return history_.for_checker();
+  }
   LoadFigures figures() const;
-  std::vector<AckedWrite> acked_writes() const;
+  std::vector<AckedWrite> acked_writes() const override;
   const std::set<std::string>& keys() const { return keys_; }
 
  private:

@@ -16,8 +16,10 @@ const char* const kNames[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zet
 }  // namespace
 
 NetCluster::NetCluster(const Topology& topology, std::vector<std::string> extra_args,
-                       std::size_t initial_sites)
-    : topology_(topology), initial_sites_(std::min(initial_sites, topology.size())) {
+                       std::size_t initial_sites, std::uint16_t http_port)
+    : topology_(topology),
+      http_port_(http_port),
+      initial_sites_(std::min(initial_sites, topology.size())) {
   if (topology.size() > std::size(kNames)) throw std::invalid_argument("too many sites");
   for (std::size_t i = 0; i < topology.size(); ++i) names_.push_back(kNames[i]);
   std::vector<std::size_t> initial(initial_sites_);
@@ -29,8 +31,8 @@ NetCluster::NetCluster(const Topology& topology, std::vector<std::string> extra_
   args_.insert(args_.end(), extra_args.begin(), extra_args.end());
   sites_.resize(topology.size());
   for (std::size_t i = 0; i < initial_sites_; ++i) {
-    sites_[i] = std::make_unique<e2e::SiteProcess>(names_[i], hosts_file_, data_dir_,
-                                                   tmp_.path() / (names_[i] + ".err"), args_);
+    sites_[i] = std::make_unique<e2e::SiteProcess>(
+        names_[i], hosts_file_, data_dir_, tmp_.path() / (names_[i] + ".err"), site_args(i));
     sites_[i]->set_launcher(topology.launcher(Topology::site_namespace(i)));
   }
   paused_.assign(sites_.size(), false);
@@ -53,13 +55,23 @@ void NetCluster::join_through(std::size_t site, std::size_t contact) {
   if (running(site)) throw std::logic_error(names_[site] + " is already running");
   std::vector<std::string> args = {
       "--join", Topology::site_address(contact) + ":" + std::to_string(kSitePort)};
-  args.insert(args.end(), args_.begin(), args_.end());
+  const std::vector<std::string> own = site_args(site);
+  args.insert(args.end(), own.begin(), own.end());
   // Without a hosts file: the site learns the cluster from its contact (README, "Adding a
   // site"), and a restart reads what it learned from its data directory.
   sites_[site] =
       std::make_unique<e2e::SiteProcess>(names_[site], std::filesystem::path(), data_dir_,
                                          tmp_.path() / (names_[site] + ".err"), args);
   sites_[site]->set_launcher(topology_.launcher(Topology::site_namespace(site)));
+}
+
+std::vector<std::string> NetCluster::site_args(std::size_t site) const {
+  std::vector<std::string> args = args_;
+  if (http_port_ != 0)
+    for (std::string word : {std::string("--http"), std::to_string(http_port_),
+                             std::string("--http-bind"), Topology::site_address(site)})
+      args.push_back(std::move(word));
+  return args;
 }
 
 void NetCluster::retire(std::size_t site) {

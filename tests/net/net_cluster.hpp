@@ -34,9 +34,10 @@ struct SiteStatus {
 class NetCluster {
  public:
   // The hosts file names the first `initial_sites` sites of the topology (all of them if it
-  // has fewer); the rest are spare.
+  // has fewer); the rest are spare. With an `http_port`, every site also serves HTTP on it, at
+  // its own address (`--http PORT --http-bind ADDRESS`).
   NetCluster(const Topology& topology, std::vector<std::string> extra_args = {},
-             std::size_t initial_sites = SIZE_MAX);
+             std::size_t initial_sites = SIZE_MAX, std::uint16_t http_port = 0);
   ~NetCluster();  // SIGKILLs (by pid) every site still running, before the network goes
   NetCluster(const NetCluster&) = delete;
   NetCluster& operator=(const NetCluster&) = delete;
@@ -93,6 +94,8 @@ class NetCluster {
  private:
   std::optional<std::string> ask(std::size_t site, const std::string& command,
                                  const std::string& answer_prefix, e2e::Clock::duration timeout);
+  // args_, with the site's HTTP options if it serves HTTP.
+  std::vector<std::string> site_args(std::size_t site) const;
   std::optional<e2e::Lines> print_until(std::size_t site, const std::string& command,
                                         const std::string& terminator,
                                         e2e::Clock::duration timeout);
@@ -102,6 +105,7 @@ class NetCluster {
   std::filesystem::path hosts_file_;
   std::filesystem::path data_dir_;
   std::vector<std::string> args_;  // for every site
+  std::uint16_t http_port_ = 0;
   std::size_t initial_sites_ = 0;
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<e2e::SiteProcess>> sites_;  // null: spare, not given a contact

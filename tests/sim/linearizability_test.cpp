@@ -52,6 +52,23 @@ Operation timed_out(Operation op) {
   return op;
 }
 
+// A compare-and-swap that applied: the value was `expected`, it is now `value`.
+Operation cas(std::uint64_t c, std::string key, std::string expected, std::string value,
+              std::int64_t from, std::int64_t to) {
+  Operation op = write_op(OpKind::cas, c, std::move(key), std::move(value), from, to);
+  op.expected = std::move(expected);
+  return op;
+}
+
+// A compare-and-swap whose condition failed (HTTP 412), having found `found`.
+Operation failed_cas(std::uint64_t c, std::string key, std::string expected, std::string value,
+                     std::optional<std::string> found, std::int64_t from, std::int64_t to) {
+  Operation op = cas(c, std::move(key), std::move(expected), std::move(value), from, to);
+  op.condition_failed = true;
+  op.result = std::move(found);
+  return op;
+}
+
 bool linearizable(const std::vector<Operation>& history) {
   const LinearizabilityReport report = check_linearizable(history);
   BOOST_TEST(!report.inconclusive);
@@ -126,6 +143,30 @@ std::vector<Operation> random_history(const RandomHistoryOptions& o,
   return history;
 }
 
+// Whether `op` may take effect when the value is `state`, and the value it leaves.
+std::optional<std::optional<std::string>> brute_force_step(
+    const Operation& op, const std::optional<std::string>& state) {
+  switch (op.kind) {
+    case OpKind::get:
+      if (op.result != state) return std::nullopt;
+      return state;
+    case OpKind::put:
+      return std::optional<std::string>(op.value);
+    case OpKind::append:
+      return std::optional<std::string>(state.value_or("") + op.value);
+    case OpKind::del:
+      return std::optional<std::string>();
+    case OpKind::cas:
+      if (op.condition_failed && op.completed_ms != kNeverCompleted && op.ok) {
+        if (op.result != state || state == op.expected) return std::nullopt;
+        return state;
+      }
+      if (state != op.expected) return std::nullopt;
+      return std::optional<std::string>(op.value);
+  }
+  return std::nullopt;
+}
+
 // Reference checker for tiny histories: tries every order that respects real time, with each
 // unknown-outcome write either placed somewhere or left out.
 bool brute_force_linearizable(const std::vector<Operation>& ops, std::vector<bool>& done,
@@ -142,17 +183,73 @@ bool brute_force_linearizable(const std::vector<Operation>& ops, std::vector<boo
       if (j != i && !done[j] && !unknown(ops[j]) && ops[j].completed_ms < ops[i].invoked_ms)
         may_go_next = false;
     if (!may_go_next) continue;
-    std::optional<std::string> next = state;
-    if (ops[i].kind == OpKind::get && ops[i].result != state) continue;
-    if (ops[i].kind == OpKind::put) next = ops[i].value;
-    if (ops[i].kind == OpKind::append) next = state.value_or("") + ops[i].value;
-    if (ops[i].kind == OpKind::del) next.reset();
+    const auto next = brute_force_step(ops[i], state);
+    if (!next) continue;
     done[i] = true;
-    const bool found = brute_force_linearizable(ops, done, next);
+    const bool found = brute_force_linearizable(ops, done, *next);
     done[i] = false;
     if (found) return true;
   }
   return false;
+}
+
+// Like random_history, with puts, cas and gets (the net tests' HTTP load): most cas expect
+// the value at their instant and apply, the others expect an older value and fail, finding
+// the value there. Every written value is unique.
+std::vector<Operation> random_cas_history(const RandomHistoryOptions& o) {
+  std::mt19937_64 rng(o.seed);
+  auto uniform = [&rng](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  std::vector<TimedOp> timed;
+  for (int c = 1; c <= o.clients; ++c) {
+    std::int64_t now = uniform(0, 20);
+    for (int i = 0; i < o.ops_per_client; ++i) {
+      const std::int64_t roll = uniform(0, 99);
+      const OpKind kind = roll < 25 ? OpKind::put : roll < 65 ? OpKind::cas : OpKind::get;
+      const std::string key = "k" + std::to_string(uniform(0, o.keys - 1));
+      const std::string value = "<" + std::to_string(c) + "." + std::to_string(i) + ">";
+      TimedOp t{write_op(kind, c, key, kind == OpKind::get ? "" : value, now, 0), 0, true};
+      t.effect_ms = now + uniform(0, 15);
+      t.op.completed_ms = t.effect_ms + uniform(0, 15);
+      now = t.op.completed_ms + uniform(1, 5);
+      if (kind != OpKind::get && uniform(0, 999) < o.unknown_rate * 1000) {
+        t.op.ok = false;
+        if (uniform(0, 1) == 0) t.op.completed_ms = kNeverCompleted;
+        t.applies = uniform(0, 1) == 0;
+      }
+      timed.push_back(std::move(t));
+    }
+  }
+  std::stable_sort(timed.begin(), timed.end(),
+                   [](const TimedOp& a, const TimedOp& b) { return a.effect_ms < b.effect_ms; });
+  std::map<std::string, std::optional<std::string>> store;
+  std::map<std::string, std::vector<std::string>> older;  // values each key held before
+  std::vector<Operation> history;
+  for (TimedOp& t : timed) {
+    std::optional<std::string>& value = store[t.op.key];
+    std::vector<std::string>& before = older[t.op.key];
+    if (t.op.kind == OpKind::get) t.op.result = value;
+    if (t.op.kind == OpKind::cas) {
+      // Applies (when it may) from the current value; else expects an older or unknown one.
+      const bool fresh = value && t.applies && uniform(0, 99) < 70;
+      t.op.expected = fresh            ? *value
+                      : before.empty() ? "<none>"
+                                       : before[uniform(0, before.size() - 1)];
+      if (!fresh && !outcome_unknown(t.op)) {
+        t.op.condition_failed = true;
+        t.op.result = value;
+      }
+      t.applies = fresh;
+    }
+    if (t.applies && (t.op.kind == OpKind::put || t.op.kind == OpKind::cas)) {
+      if (value) before.push_back(*value);
+      value = t.op.value;
+    }
+    history.push_back(std::move(t.op));
+  }
+  std::shuffle(history.begin(), history.end(), rng);  // the checker must not rely on order
+  return history;
 }
 
 }  // namespace
@@ -443,6 +540,202 @@ BOOST_AUTO_TEST_CASE(agrees_with_brute_force_on_small_random_histories) {
 
 BOOST_AUTO_TEST_CASE(an_op_completing_before_its_invocation_is_rejected) {
   BOOST_CHECK_THROW(check_linearizable({put(1, "k", "x", 10, 5)}), std::invalid_argument);
+}
+
+// ---- Compare-and-swap (the net tests' HTTP load: PUT with prev_value).
+
+BOOST_AUTO_TEST_CASE(describe_shows_a_cas_with_its_expected_value_and_outcome) {
+  BOOST_TEST(describe(cas(4, "k1", "x", "y", 10, 20)) ==
+             "[c4] cas(k1, \"x\" -> \"y\") -> ok @10..20");
+  BOOST_TEST(describe(failed_cas(5, "k1", "x", "z", "y", 12, 30)) ==
+             "[c5] cas(k1, \"x\" -> \"z\") -> failed, found \"y\" @12..30");
+  BOOST_TEST(describe(timed_out(cas(6, "k1", "x", "w", 5, 0))) ==
+             "[c6] cas(k1, \"x\" -> \"w\") @5..? (outcome unknown)");
+}
+
+BOOST_AUTO_TEST_CASE(a_cas_applies_only_from_its_expected_value) {
+  BOOST_TEST(linearizable(
+      {put(1, "k", "a", 0, 10), cas(2, "k", "a", "b", 20, 30), get(3, "k", "b", 40, 50)}));
+  // Nothing ever held "x".
+  BOOST_TEST(!linearizable({put(1, "k", "a", 0, 10), cas(2, "k", "x", "b", 20, 30)}));
+  // An absent key holds no value to expect.
+  BOOST_TEST(!linearizable({cas(2, "k", "", "b", 20, 30)}));
+  // Concurrent with the put it expects, it may go right after it.
+  BOOST_TEST(linearizable(
+      {put(1, "k", "a", 0, 30), cas(2, "k", "a", "b", 10, 20), get(3, "k", "b", 40, 50)}));
+  // But not before it.
+  BOOST_TEST(!linearizable({cas(2, "k", "a", "b", 0, 10), put(1, "k", "a", 20, 30)}));
+}
+
+BOOST_AUTO_TEST_CASE(two_cas_from_the_same_expected_value_cannot_both_apply) {
+  const Operation p = put(1, "k", "a", 0, 10);
+  const Operation first = cas(2, "k", "a", "b", 20, 40);
+  const Operation second = cas(3, "k", "a", "c", 21, 41);
+  const LinearizabilityReport report = check_linearizable({p, first, second});
+  BOOST_TEST(!report.ok);
+  BOOST_TEST(!report.inconclusive);
+  BOOST_TEST(report.key == "k");
+  BOOST_TEST(report.history.size() == 3u);
+  BOOST_TEST(report.explanation.find("applied, so the value must be \"a\"") != std::string::npos);
+  BOOST_TEST_MESSAGE(report.explanation);
+  // One of them applies, the other fails and finds what the first wrote.
+  BOOST_TEST(linearizable({p, first, failed_cas(3, "k", "a", "c", "b", 21, 41)}));
+  // Only if the first was there to find: a failure finding "a" means no cas applied yet.
+  BOOST_TEST(!linearizable({p, first, failed_cas(3, "k", "a", "c", "a", 21, 41)}));
+  // Unless the second was invoked only after the first put... it still found its own expected
+  // value, which a failed cas cannot.
+  BOOST_TEST(!linearizable({p, failed_cas(3, "k", "a", "c", "a", 21, 41)}));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_cas_is_a_read_of_the_value_it_found) {
+  const Operation p = put(1, "k", "a", 0, 10);
+  BOOST_TEST(linearizable({p, failed_cas(2, "k", "x", "b", "a", 20, 30)}));
+  BOOST_TEST(linearizable({failed_cas(2, "k", "x", "b", std::nullopt, 0, 5), p}));
+  // It found a value nobody wrote, or a stale one.
+  BOOST_TEST(!linearizable({p, failed_cas(2, "k", "x", "b", "z", 20, 30)}));
+  BOOST_TEST(
+      !linearizable({p, put(1, "k", "c", 11, 15), failed_cas(2, "k", "x", "b", "a", 20, 30)}));
+  // It changed nothing: a later read still sees the value it found.
+  BOOST_TEST(
+      linearizable({p, failed_cas(2, "k", "x", "b", "a", 20, 30), get(3, "k", "a", 40, 50)}));
+  BOOST_TEST(
+      !linearizable({p, failed_cas(2, "k", "x", "b", "a", 20, 30), get(3, "k", "b", 40, 50)}));
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_outcome_cas_may_apply_later_or_never) {
+  const Operation p = put(1, "k", "a", 0, 10);
+  const Operation maybe = timed_out(cas(2, "k", "a", "b", 20, 0));
+  BOOST_TEST(linearizable({p, maybe, get(3, "k", "a", 30, 40)}));
+  BOOST_TEST(linearizable({p, maybe, get(3, "k", "b", 30, 40)}));
+  BOOST_TEST(linearizable({p, maybe, get(3, "k", "a", 30, 40), get(3, "k", "b", 50, 60)}));
+  BOOST_TEST(!linearizable({p, maybe, get(3, "k", "b", 30, 40), get(3, "k", "a", 50, 60)}));
+  // It applies only from its expected value: once the value moved on, it cannot.
+  BOOST_TEST(!linearizable(
+      {p, maybe, put(4, "k", "c", 30, 40), get(3, "k", "c", 50, 60), get(3, "k", "b", 70, 80)}));
+  // Nor before its invocation.
+  BOOST_TEST(!linearizable({p, get(3, "k", "b", 12, 15), maybe}));
+}
+
+BOOST_AUTO_TEST_CASE(timed_out_writes_nobody_mentions_do_not_blow_up_a_cas_search) {
+  // 60 concurrent timed-out puts and cas whose values nobody reads: each would double the
+  // search if tried; the stale read at the end needs every subset tried without retiring them.
+  std::vector<Operation> history{put(1, "k", "a", 0, 5)};
+  for (int i = 0; i < 60; ++i) {
+    const std::string value = "<u" + std::to_string(i) + ">";
+    history.push_back(i % 2 == 0 ? timed_out(put(10 + i, "k", value, 10 + i, 0))
+                                 : timed_out(cas(10 + i, "k", "a", value, 10 + i, 0)));
+  }
+  history.push_back(put(2, "k", "b", 100, 110));
+  history.push_back(cas(3, "k", "b", "c", 120, 130));
+  BOOST_TEST(linearizable(history));
+  history.push_back(get(4, "k", "b", 140, 150));
+  const LinearizabilityReport report = check_linearizable(history, 100'000);
+  BOOST_TEST(!report.ok);
+  BOOST_TEST(!report.inconclusive);
+  BOOST_TEST(report.history.size() <= 4u);
+  BOOST_TEST_MESSAGE(report.explanation);
+}
+
+BOOST_AUTO_TEST_CASE(large_random_cas_histories_pass_quickly) {
+  RandomHistoryOptions options;
+  options.clients = 8;
+  options.ops_per_client = 600;
+  options.keys = 3;
+  const std::vector<Operation> history = random_cas_history(options);
+  const auto start = std::chrono::steady_clock::now();
+  const LinearizabilityReport report = check_linearizable(history);
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  BOOST_TEST_MESSAGE(history.size() << " ops with cas on 3 keys checked in " << elapsed.count()
+                                    << " s, " << report.states_explored << " states");
+  BOOST_TEST(report.ok, report.explanation);
+  BOOST_TEST(!report.inconclusive);
+  BOOST_TEST(elapsed.count() < 10.0);
+  for (std::uint64_t seed = 2; seed < 42; ++seed) {
+    RandomHistoryOptions small{seed, 6, 60, 2, 0.1};
+    const LinearizabilityReport r = check_linearizable(random_cas_history(small));
+    BOOST_TEST((r.ok && !r.inconclusive), "seed " << seed << ": " << r.explanation);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_double_cas_planted_in_a_large_history_is_found_and_shrunk) {
+  RandomHistoryOptions options;
+  options.clients = 8;
+  options.ops_per_client = 300;
+  options.keys = 2;
+  std::vector<Operation> history = random_cas_history(options);
+  BOOST_TEST(linearizable(history));
+  // A second cas that says it applied from the same value as one that did: a lost update.
+  const auto applied = std::find_if(history.begin(), history.end(), [](const Operation& op) {
+    return op.kind == OpKind::cas && !op.condition_failed && op.ok && op.invoked_ms > 1500;
+  });
+  BOOST_TEST_REQUIRE((applied != history.end()));
+  const Operation original = *applied;
+  Operation twin = original;
+  twin.client = 99;
+  twin.value = "<twin>";
+  history.push_back(twin);
+  const LinearizabilityReport report = check_linearizable(history);
+  BOOST_TEST(!report.ok);
+  BOOST_TEST(!report.inconclusive);
+  BOOST_TEST(report.key == original.key);
+  BOOST_TEST(contains(report.history, original));
+  BOOST_TEST(contains(report.history, twin));
+  BOOST_TEST(report.history.size() <= 12u);
+  BOOST_TEST(!check_linearizable(report.history).ok);  // the shrunk history fails on its own
+  BOOST_TEST_MESSAGE(report.explanation);
+}
+
+BOOST_AUTO_TEST_CASE(cas_agrees_with_brute_force_on_small_random_histories) {
+  std::mt19937_64 rng(11);
+  auto uniform = [&rng](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::vector<std::string> values = {"a", "b", "c"};
+  const std::vector<std::optional<std::string>> reads = {std::nullopt, "a", "b", "c"};
+  int verdicts[2] = {0, 0};
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::vector<Operation> history;
+    const int n = static_cast<int>(uniform(1, 7));
+    for (int i = 0; i < n; ++i) {
+      const std::int64_t from = uniform(0, 20);
+      const std::int64_t to = from + uniform(0, 10);
+      const std::string& value = values[uniform(0, 2)];
+      const std::string& expected = values[uniform(0, 2)];
+      Operation op;
+      switch (uniform(0, 5)) {
+        case 0:
+          op = put(i + 1, "k", value, from, to);
+          break;
+        case 1:
+          op = del(i + 1, "k", from, to);
+          break;
+        case 2:
+          op = get(i + 1, "k", reads[uniform(0, 3)], from, to);
+          break;
+        case 3:
+          op = failed_cas(i + 1, "k", expected, value, reads[uniform(0, 3)], from, to);
+          break;
+        default:
+          op = cas(i + 1, "k", expected, value, from, to);
+          break;
+      }
+      if (op.kind != OpKind::get && !op.condition_failed && uniform(0, 3) == 0) op = timed_out(op);
+      history.push_back(op);
+    }
+    if (std::none_of(history.begin(), history.end(),
+                     [](const Operation& op) { return op.kind == OpKind::cas; }))
+      history.push_back(timed_out(cas(9, "k", "a", "b", uniform(0, 20), 0)));
+    std::vector<bool> done(history.size(), false);
+    const bool expected = brute_force_linearizable(history, done, std::nullopt);
+    const LinearizabilityReport report = check_linearizable(history);
+    ++verdicts[expected];
+    std::string listing;
+    for (const Operation& op : history) listing += describe(op) + "\n";
+    BOOST_TEST(report.ok == expected, "trial " << trial << ":\n" << listing);
+    if (!report.ok) BOOST_TEST(!check_linearizable(report.history).ok);
+  }
+  BOOST_TEST(verdicts[0] > 500);
+  BOOST_TEST(verdicts[1] > 500);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 // the server closed it. Every wait is a poll() with a deadline.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -40,8 +41,10 @@ class HttpTestClient {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Connects to `address` (an IPv4 or IPv6 literal) and `port`; see connected().
-  HttpTestClient(const std::string& address, std::uint16_t port) {
+  // Connects to `address` (an IPv4 or IPv6 literal) and `port`; see connected(). With a
+  // deadline, a connection not made by then is given up.
+  HttpTestClient(const std::string& address, std::uint16_t port,
+                 std::optional<Clock::time_point> connect_deadline = std::nullopt) {
     sockaddr_storage storage{};
     socklen_t length = 0;
     auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
@@ -59,13 +62,32 @@ class HttpTestClient {
     }
     fd_ = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return;
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0) close();
+    if (!connect_deadline) {
+      if (::connect(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0) close();
+      return;
+    }
+    const int flags = ::fcntl(fd_, F_GETFL);
+    ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 &&
+        (errno != EINPROGRESS || !wait_connected(*connect_deadline))) {
+      close();
+      return;
+    }
+    ::fcntl(fd_, F_SETFL, flags);
   }
   ~HttpTestClient() { close(); }
   HttpTestClient(const HttpTestClient&) = delete;
   HttpTestClient& operator=(const HttpTestClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // Connected, and the server has not ended the connection (checked without waiting).
+  bool still_open() {
+    if (fd_ < 0 || eof_) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return true;
+    char byte = 0;
+    return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  }
   // The connection was reset (the server closed it on bytes it had not read: a send failed,
   // or a receive), rather than ended in order.
   bool was_reset() const { return reset_; }
@@ -142,6 +164,22 @@ class HttpTestClient {
   }
 
  private:
+  // A non-blocking connect in progress: true once it is made, false if it failed or the
+  // deadline came first.
+  bool wait_connected(Clock::time_point deadline) {
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLOUT, 0};
+      int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) continue;
+      int error = 0;
+      socklen_t size = sizeof error;
+      return ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0;
+    }
+  }
+
   // Reads what is there, waiting until the deadline for it; false at the deadline or at the
   // end of the connection (eof_ set).
   bool receive(Clock::time_point deadline) {
