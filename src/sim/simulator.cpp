@@ -478,6 +478,7 @@ void Simulator::replay_decisions() {
     const Command* command = agreement_.decided(slot);
     if (command == nullptr) return;
     const ReplayedSlot replayed = configuration_.replay(*command);
+    if (operator_.owns(command->id)) operator_.on_decided(command->id);
     if (replayed.member) member_decided(slot, *command, replayed);
     if (replayed.window_changed) {
       schedule_retirements();

@@ -40,7 +40,12 @@ BOOST_AUTO_TEST_CASE(seeds_with_membership_changes_that_once_failed_pass) {
   // log's write left it at 1057, in that configuration, where s0 could not recover without a
   // leader and s3 could not lead without s0 (liveness). A bug of the simulator's rule, not of
   // the core: Simulator::keeps_quorum_with_state now counts each site's durable decided end.
-  for (const std::uint64_t seed : {66873}) {
+  // 23185, 49105: the operator gave up on a removal (s1's, s0's) and forgot it, but it was
+  // still in the cluster and was decided later, making a configuration of two of whose voters
+  // the simulator had meanwhile wiped one (liveness, as above). A bug of the simulator's rule:
+  // SimOperator::under_way keeps a change given up on until a request of its client as recent
+  // is decided.
+  for (const std::uint64_t seed : {66873, 23185, 49105}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
       SimConfig config = mixed_config(seed);
       config.trace_capacity = 0;
