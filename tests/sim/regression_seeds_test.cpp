@@ -45,7 +45,15 @@ BOOST_AUTO_TEST_CASE(seeds_with_membership_changes_that_once_failed_pass) {
   // the simulator had meanwhile wiped one (liveness, as above). A bug of the simulator's rule:
   // SimOperator::under_way keeps a change given up on until a request of its client as recent
   // is decided.
-  for (const std::uint64_t seed : {66873, 23185, 49105}) {
+  // 87193: the one voter left by a leader that removed itself was behind its own promotion, so
+  // it could not campaign; it crashed and came back knowing of no later slot, and with no
+  // leader nobody sent it anything for 30 s (liveness). A bug of the core: a member that hears
+  // no leader and does not campaign now asks a peer for the log
+  // (ReplicaImpl::seek_log_without_leader). Those requests move this seed's schedule away from
+  // that situation; unit_core's
+  // membership_cluster/a_voter_behind_its_promotion_finds_the_log_when_no_leader_is_left
+  // replays it.
+  for (const std::uint64_t seed : {66873, 23185, 49105, 87193}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
       SimConfig config = mixed_config(seed);
       config.trace_capacity = 0;
