@@ -111,6 +111,7 @@ void ReplicaImpl::tick(TimeMs now) {
   expire_keys();
   proposer_.tick(now, out_);
   maybe_campaign();
+  seek_log_without_leader();
   expire_requests();
   resend_forwarded();
   after_input();
@@ -590,6 +591,37 @@ void ReplicaImpl::maybe_campaign() {
   if (!may_lead(self_) || proposer_.is_leader() || recovery_) return;
   if (now_ - last_leader_contact_ < election_timeout_) return;
   campaign(false);
+}
+
+// A site learns that it is behind only from what others send it: a leader's heartbeats,
+// accepts and commits, a candidate's prepare, a catch-up reply. A site that may not lead (a
+// promoted voter whose log has not reached its promotion, a learner) or is recovering does
+// not campaign, so with no leader and no candidate it may hear nothing for good, and it may be
+// the one site that could lead once it had the log. Mixed seed 87193: a leader that removed
+// itself handed over to the one voter left, n4, whose log was behind its own promotion, and
+// stepped down; n4 crashed and came back at slot 2723 knowing of no later slot, the only other
+// member a learner: 30 s without a datagram. So such a site asks a peer for the log, another
+// each time (any site heard lately or a member: those of its configuration may be gone), once
+// per election timeout while it hears no leader; the reply's decided end starts the usual
+// catch-up. A catch-up request promises nothing and changes nothing at the site asked. Not a
+// site that knows it was removed: nobody needs it any more. (A site added by a change it has
+// not learned yet is not in its own configuration, and asks like the others.)
+void ReplicaImpl::seek_log_without_leader() {
+  if (proposer_.is_leader() || (may_lead(self_) && !recovery_)) return;
+  if (self_ < current().size() && !current().is_member(self_)) return;
+  if (known_decided_end_ > learner_.decided_end()) return;  // maybe_catch_up asks
+  if (now_ - last_leader_contact_ < election_timeout_) return;
+  if (leaderless_asked_at_ && now_ - *leaderless_asked_at_ < options_.election_timeout_ms) return;
+  const std::size_t n = last_heard_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto peer = static_cast<SiteId>((leaderless_asked_ + 1 + i) % n);
+    const bool heard = now_ - last_heard_[peer] < 2 * options_.election_timeout_ms;
+    if (peer == self_ || !(heard || current().is_member(peer))) continue;
+    leaderless_asked_ = peer;
+    leaderless_asked_at_ = now_;
+    request_catch_up(peer);
+    return;
+  }
 }
 
 void ReplicaImpl::campaign(bool transfer) {

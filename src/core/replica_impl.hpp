@@ -103,6 +103,9 @@ class ReplicaImpl {
   // a slot's configuration may propose in it) and of the latest configuration.
   bool may_lead(SiteId site) const;
   void maybe_campaign();
+  // A member that hears no leader and does not campaign asks a peer for the log, in turn, once
+  // per election timeout: with no leader, nothing else tells it that it is behind.
+  void seek_log_without_leader();
   // Phase 1 now; `transfer` when a decided transfer named this site (Prepare::transfer).
   void campaign(bool transfer);
   // What a site does about a change it has just applied live (not while restoring): the target
@@ -239,6 +242,9 @@ class ReplicaImpl {
   Slot gap_target_ = 0;  // a decided_end we expected to reach by gap_deadline_
   TimeMs gap_deadline_ = 0;
   TimeMs catch_up_sent_at_ = -1;
+  // seek_log_without_leader: the peer it asked last, and when.
+  SiteId leaderless_asked_ = 0;
+  std::optional<TimeMs> leaderless_asked_at_;
 
   // Compaction: the latest snapshot (served to sites that need slots below the log), and a
   // snapshot being received, piece by piece.

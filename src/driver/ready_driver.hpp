@@ -72,6 +72,10 @@ class ReadyDriver {
   // runs after it.
   void stop();
   bool stopped() const { return stopped_; }
+  // The decided end a restart finds at the least, whatever the crash: the log is fsynced up to
+  // here (and a snapshot's base is never above it). The replica's own decided end may be
+  // higher: entries not yet written, or written and not yet fsynced, which a crash can take.
+  Slot durable_decided_end() const { return log_durable_end_; }
 
  private:
   void persist(const Ready& ready);

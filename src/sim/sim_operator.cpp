@@ -72,12 +72,19 @@ std::string SimOperator::label(const Lane& lane) const {
 
 std::vector<MemberChange> SimOperator::under_way() const {
   std::vector<MemberChange> out;
+  auto add = [&](const Command& command) {
+    if (auto change = member_change_of(command); std::holds_alternative<MemberChange>(change))
+      out.push_back(std::get<MemberChange>(change));
+  };
   for (const Lane& lane : lanes_)
-    if (lane.pending)
-      if (auto change = member_change_of(lane.pending->attempt.command);
-          std::holds_alternative<MemberChange>(change))
-        out.push_back(std::get<MemberChange>(change));
+    if (lane.pending) add(lane.pending->attempt.command);
+  for (const Command& command : given_up_) add(command);
   return out;
+}
+
+void SimOperator::on_decided(RequestId id) {
+  std::erase_if(given_up_,
+                [&](const Command& c) { return c.id.client == id.client && c.id.seq <= id.seq; });
 }
 
 std::vector<MemberAttempt> SimOperator::poll(
@@ -213,6 +220,7 @@ std::optional<MemberAttempt> SimOperator::retry(Lane& lane, TimeMs now,
   if (!healed_ && p.attempts >= max_attempts_) {
     trace_.note(now, TraceKind::member, Trace::kNoSite, label(lane) + "gives up");
     ++stats_.given_up;
+    given_up_.push_back(p.attempt.command);  // may still be decided: still under way
     finish(lane, now, random);
     return std::nullopt;
   }

@@ -310,12 +310,16 @@ bool Simulator::keeps_quorum_with_state(const std::vector<MemberChange>& more,
   // From the lowest decided end of a site still in the cluster: a site behind the log still
   // needs the configurations of the slots it has not learned, and their quorums (the simulator
   // wiped the one other voter of a configuration of two that another site had not yet left
-  // behind, mixed seed 489).
+  // behind, mixed seed 489). Its durable decided end, not the one in its memory: a crash takes
+  // the log's unwritten and unsynced tail, so a site that had decided past a configuration can
+  // come back before it (mixed seed 66873: s3 decided up to 1059 from a catch-up reply and
+  // crashed inside the write, came back at 1057, and s0, the other voter of slots 792 to 1058,
+  // had been wiped meanwhile: s0 cannot recover without a leader, nor s3 lead without s0).
   Slot from = configuration_.end();
   for (SiteId id = 0; id < sites_.size(); ++id) {
     const Site& site = sites_[id];
     if (id == also_lost || site.retired) continue;
-    from = std::min(from, site.up() ? site.replica->status().decided_end : site.decided_when_down);
+    from = std::min(from, site.up() ? site.driver->durable_decided_end() : site.durable_when_down);
   }
   for (const Cluster* config : configuration_.spanning(from))
     if (!holds(*config)) return false;
@@ -475,6 +479,7 @@ void Simulator::replay_decisions() {
     const Command* command = agreement_.decided(slot);
     if (command == nullptr) return;
     const ReplayedSlot replayed = configuration_.replay(*command);
+    if (operator_.owns(command->id)) operator_.on_decided(command->id);
     if (replayed.member) member_decided(slot, *command, replayed);
     if (replayed.window_changed) {
       schedule_retirements();
@@ -619,7 +624,7 @@ void Simulator::retire(SiteId s) {
 // lanes; a power cut also takes what its disk had not made durable.
 void Simulator::crash(SiteId s, CrashKind kind, bool in_io) {
   Site& site = sites_[s];
-  site.decided_when_down = site.replica->status().decided_end;
+  site.durable_when_down = site.driver->durable_decided_end();
   const bool work_in_flight = site.executor->background_work();
   std::uint64_t pages_lost = 0;
   if (kind == CrashKind::power_cut) {

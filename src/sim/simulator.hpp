@@ -121,9 +121,9 @@ class Simulator {
     Slot removed_by = 0;
     std::optional<TimeMs> may_retire_since;
     bool retired = false;
-    // Its decided end when it last went down: what it may still need the older configurations
-    // for once it is back.
-    Slot decided_when_down = 0;
+    // Its durable decided end when it last went down (ReadyDriver::durable_decided_end): the
+    // least it comes back with, from where it may still need the older configurations.
+    Slot durable_when_down = 0;
 
     bool up() const { return replica.has_value(); }
   };

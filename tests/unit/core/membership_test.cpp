@@ -474,6 +474,57 @@ BOOST_AUTO_TEST_CASE(a_removed_site_stays_in_the_address_book_until_its_removal_
   BOOST_TEST(!r.address_book().is_member(removed));
 }
 
+// Mixed seed 87193: a leader that removed itself handed over to the one voter left, whose log
+// had not reached its own promotion, so that it could not campaign; the leader stepped down.
+// That voter then crashed and came back knowing of no slot beyond its log, and nobody sent it
+// anything: no leader, no candidate. A site that hears no leader and may not campaign asks a
+// peer for the log (seek_log_without_leader), catches up past its promotion and leads.
+BOOST_AUTO_TEST_CASE(a_voter_behind_its_promotion_finds_the_log_when_no_leader_is_left) {
+  test::TestNetwork net(1, 1);  // alpha votes, beta learns
+  net.run_for(1500);
+  const SiteId alpha = 0, beta = 1;
+  BOOST_REQUIRE((net.leader() == std::optional<SiteId>(alpha)));
+  // beta learns its promotion and no decision after it: every commit and catch-up reply to it
+  // with a later slot is lost. It acks alpha's accepts all the same (it votes once it knows).
+  std::optional<Slot> promoted_in;
+  auto beta_learns_no_more = [&](const Envelope& e) {
+    const std::vector<SlotCommand>* entries = nullptr;
+    if (const auto* m = std::get_if<Commit>(&e.message.body)) entries = &m->entries;
+    if (const auto* m = std::get_if<CatchupReply>(&e.message.body)) entries = &m->entries;
+    if (e.to != beta || entries == nullptr) return false;
+    for (const SlotCommand& sc : *entries)
+      if (sc.command.op == Op::member && !promoted_in) promoted_in = sc.slot;
+    return promoted_in && std::any_of(entries->begin(), entries->end(), [&](const SlotCommand& sc) {
+             return sc.slot > *promoted_in;
+           });
+  };
+  BOOST_TEST(run_to_completion(net, change(MemberAction::promote, "beta"), beta_learns_no_more).ok);
+  net.run_for(50, beta_learns_no_more);
+  BOOST_REQUIRE(promoted_in);
+  BOOST_REQUIRE(net.replicas[beta].members().is_voter(beta));
+  const Slot behind = net.replicas[beta].status().decided_end;
+  BOOST_TEST_REQUIRE(behind == *promoted_in + 1);
+  pad(net, beta_learns_no_more);  // the promotion governs: alpha's slots need beta's acks
+  BOOST_TEST(
+      run_to_completion(net, change(MemberAction::remove, "alpha", "", 0, 2), beta_learns_no_more)
+          .ok);
+  // alpha fills the slots up to its removal, hands over to beta, which may not lead (its log
+  // has not reached its promotion), and steps down.
+  net.run_for(2000, beta_learns_no_more);
+  BOOST_TEST(!net.leader());
+  const Slot end = net.replicas[alpha].status().decided_end;
+  BOOST_TEST_REQUIRE(end > behind + 2 * limits::member_change_delay);
+  BOOST_TEST(net.replicas[beta].status().decided_end == behind);
+
+  // beta restarts from its files, knowing of no later slot, and nobody sends it anything
+  // unasked: alpha is removed, and beta the one voter.
+  net.restart(beta);
+  net.run_for(3000);
+  BOOST_TEST(net.replicas[beta].status().decided_end >= end);
+  BOOST_TEST((net.leader() == std::optional<SiteId>(beta)));
+  BOOST_TEST(run_to_completion(net, test::put("k", "v", 1, 1)).ok);
+}
+
 BOOST_AUTO_TEST_CASE(a_removed_voter_is_no_longer_needed_for_a_quorum) {
   test::TestNetwork net(3);
   net.run_for(1500);

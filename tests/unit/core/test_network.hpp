@@ -35,6 +35,7 @@ class TestNetwork {
       replicas.emplace_back(cluster_, i, options, seed + i);
     completions.resize(cluster_.size());
     recovered.resize(cluster_.size());
+    durable.resize(cluster_.size());
   }
 
   // Site i restarts with an empty data directory (Replica::restore_amnesiac), with new
@@ -43,6 +44,22 @@ class TestNetwork {
     replicas[i] = Replica(cluster_, i, options_, seed_ + 1000 * ++restarts_ + i);
     replicas[i].restore_amnesiac(now);
     recovered[i].reset();
+    durable[i] = {};
+  }
+  // Site i crashes and restarts from its files (Replica::restore): the acceptor state its
+  // Readies persisted, its decided log and snapshot. What it knew only in memory (the decided
+  // ends others reported, the leader it heard) is gone.
+  void restart(SiteId i) {
+    const std::vector<LogEntry> log = replicas[i].log();
+    const Slot log_start = replicas[i].log_start();
+    const Hash log_start_hash = replicas[i].log_start_hash();
+    std::shared_ptr<const SnapshotImage> snapshot = replicas[i].snapshot();
+    std::vector<AcceptedEntry> accepted;
+    for (const auto& [slot, entry] : durable[i].accepted)
+      if (slot >= log_start + log.size()) accepted.push_back(entry);
+    replicas[i] = Replica(cluster_, i, options_, seed_ + 1000 * ++restarts_ + i);
+    replicas[i].restore(durable[i].promised, accepted, std::move(snapshot), log_start,
+                        log_start_hash, log, now);
   }
   // The same for a site that stopped while recovering: it keeps the decided log it had (the
   // driver made it durable) and recovers again.
@@ -64,6 +81,7 @@ class TestNetwork {
     replicas.back().restore_amnesiac(now);
     completions.emplace_back();
     recovered.emplace_back();
+    durable.emplace_back();
     return id;
   }
 
@@ -75,6 +93,8 @@ class TestNetwork {
       for (Envelope& e : r.messages) in_flight.push_back(std::move(e));
       for (Completion& c : r.completions) completions[i].push_back(std::move(c));
       if (r.compaction) ++compactions;
+      if (r.promised) durable[i].promised = *r.promised;
+      for (const AcceptedEntry& a : r.accepted) durable[i].accepted[a.slot] = a;
       if (r.recovered) recovered[i] = r.promised.value_or(Ballot{999999, 0});
       // The snapshot is written at once, as a driver without a writer thread would, unless
       // the test holds this site's snapshots back.
@@ -119,6 +139,12 @@ class TestNetwork {
   // Per site, the promise floor of the Ready that ended its recovery (a Ready with
   // `recovered` but no promise shows as round 999999).
   std::vector<std::optional<Ballot>> recovered;
+  // Per site, the acceptor state its Readies persisted (for restart).
+  struct DurableState {
+    Ballot promised;
+    std::map<Slot, AcceptedEntry> accepted;
+  };
+  std::vector<DurableState> durable;
   // Sites whose snapshots the test writes itself, and the states they handed out.
   std::map<SiteId, std::vector<std::shared_ptr<const SnapshotSource>>> held_snapshots;
 
